@@ -1,0 +1,37 @@
+"""oauthcore: a pure sans-IO OAuth toolkit (OAuth 1.0a, OAuth 2.0, Ofly).
+
+The package root holds the version and the error tree; the protocols live in
+:mod:`oauthcore.oauth1`, the neutral HTTP types in :mod:`oauthcore.http`, the flow drivers in
+:mod:`oauthcore.flows`, RSA in :mod:`oauthcore.rsa`. No adapter is imported from here.
+"""
+
+from __future__ import annotations
+
+from .errors import (
+    ConfigurationError,
+    InsecureTransportError,
+    KeyFormatError,
+    MissingDependencyError,
+    OAuthError,
+    ProtocolError,
+    ReplayError,
+    SignatureError,
+    TokenResponseError,
+    VerificationError,
+)
+
+__version__ = "0.1.0"
+
+__all__ = [
+    "ConfigurationError",
+    "InsecureTransportError",
+    "KeyFormatError",
+    "MissingDependencyError",
+    "OAuthError",
+    "ProtocolError",
+    "ReplayError",
+    "SignatureError",
+    "TokenResponseError",
+    "VerificationError",
+    "__version__",
+]

@@ -1,0 +1,126 @@
+"""Percent-encoding and the form and header-parameter codecs.
+
+RFC 5849 §3.6 (percent-encoding: UTF-8, then everything outside the RFC 3986 unreserved set
+as ``%XX`` with upper-case hex), the W3C ``application/x-www-form-urlencoded`` decoding RFC 5849
+§3.4.1.3.1 prescribes for query and body parameters, and the ``OAuth`` authorization header
+parameter syntax of RFC 5849 §3.5.1.
+
+This module imports nothing but the standard library.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+from urllib.parse import quote_from_bytes, unquote_to_bytes
+
+from .errors import ConfigurationError, ProtocolError
+
+__all__ = [
+    "decode_form",
+    "encode_form",
+    "form_pairs_encoded",
+    "percent_decode",
+    "percent_encode",
+]
+
+# RFC 3986 §2.3 unreserved characters: what RFC 5849 §3.6 leaves as is.
+_UNRESERVED = re.compile(r"[A-Za-z0-9\-._~]*").fullmatch
+
+
+def percent_encode(value: str) -> str:
+    """Percent-encode ``value`` as RFC 5849 §3.6 requires.
+
+    The value is UTF-8 encoded, then every octet outside ``ALPHA / DIGIT / "-" / "." / "_" /
+    "~"`` is written ``%XX`` with upper-case hex digits. A lone surrogate (which has no UTF-8
+    form) raises :class:`~oauthcore.ConfigurationError`.
+    """
+    if _UNRESERVED(value):
+        return value
+    try:
+        raw = value.encode("utf-8")
+    except UnicodeEncodeError as exc:
+        raise ConfigurationError(
+            "value is not encodable as UTF-8 (lone surrogate) (RFC 5849 §3.6)"
+        ) from exc
+    return quote_from_bytes(raw, safe="")
+
+
+def percent_decode(value: str) -> str:
+    """Decode ``%XX`` escapes, then UTF-8 (RFC 5849 §3.6); ``+`` is left as is."""
+    if "%" not in value:
+        return value
+    try:
+        return unquote_to_bytes(value).decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise ProtocolError("percent-encoded value is not UTF-8 (RFC 5849 §3.6)") from exc
+
+
+def form_pairs_encoded(text: str, *, max_params: int | None = None) -> list[tuple[str, str]]:
+    """Return the pairs of a form-encoded ``text``, each re-encoded per RFC 5849 §3.6.
+
+    This is the lossless path the signature base string needs (RFC 5849 §3.4.1.3.1): names and
+    values are form-decoded to octets (``+`` is a space) and percent-encoded again, so any octet
+    sequence, UTF-8 or not, survives. Only ``&`` separates pairs (``;`` is data, checklist F9);
+    empty pairs are skipped; a pair without ``=`` has an empty value.
+    """
+    pairs: list[tuple[str, str]] = []
+    if not text:
+        return pairs
+    parts = text.split("&")
+    if max_params is not None and len(parts) > max_params:
+        raise ProtocolError(f"more than {max_params} form parameters (checklist F8)")
+    for part in parts:
+        if not part:
+            continue
+        name, _, value = part.partition("=")
+        pairs.append((_reencode(name), _reencode(value)))
+    return pairs
+
+
+def _reencode(text: str) -> str:
+    if _UNRESERVED(text):
+        return text
+    if "+" in text:
+        text = text.replace("+", " ")
+    # Anything outside ASCII in a raw form string is taken as UTF-8 text.
+    try:
+        return quote_from_bytes(unquote_to_bytes(text), safe="")
+    except UnicodeEncodeError as exc:
+        raise ConfigurationError("form data is not encodable as UTF-8 (lone surrogate)") from exc
+
+
+def decode_form(data: str | bytes, *, max_params: int | None = None) -> list[tuple[str, str]]:
+    """Decode ``application/x-www-form-urlencoded`` data into (name, value) strings.
+
+    Bytes must be ASCII, escapes must decode as UTF-8; anything else raises
+    :class:`~oauthcore.ProtocolError` without quoting the data.
+    """
+    if isinstance(data, bytes):
+        try:
+            data = data.decode("ascii")
+        except UnicodeDecodeError as exc:
+            raise ProtocolError("form-encoded data is not ASCII") from exc
+    pairs: list[tuple[str, str]] = []
+    if not data:
+        return pairs
+    parts = data.split("&")
+    if max_params is not None and len(parts) > max_params:
+        raise ProtocolError(f"more than {max_params} form parameters (checklist F8)")
+    for part in parts:
+        if not part:
+            continue
+        name, _, value = part.partition("=")
+        pairs.append((_form_decode(name), _form_decode(value)))
+    return pairs
+
+
+def _form_decode(text: str) -> str:
+    if "+" in text:
+        text = text.replace("+", " ")
+    return percent_decode(text)
+
+
+def encode_form(pairs: Iterable[tuple[str, str]]) -> str:
+    """Form-encode ``pairs`` using RFC 5849 §3.6 percent-encoding (space as ``%20``)."""
+    return "&".join(f"{percent_encode(name)}={percent_encode(value)}" for name, value in pairs)

@@ -1,0 +1,155 @@
+"""URL parsing and validation shared by every protocol, and the transport-security policy.
+
+One strict parser for every URL oauthcore signs or sends (checklist F1–F9): http(s) only, no
+userinfo, a valid host (IDN U-labels turned into A-labels once, so the wire and the OAuth 1.0a
+base string agree; IPv6 literals kept in brackets; zone ids refused), a numeric port in range.
+The transport policy (checklist C1–C4, C8) accepts ``https`` and loopback ``http`` only; a
+caller opts out per object or per call, never through the environment.
+
+This module imports nothing but the standard library.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from urllib.parse import urlsplit
+
+from .errors import ConfigurationError, InsecureTransportError
+
+__all__ = ["URL", "check_transport", "is_loopback_host", "parse_url"]
+
+_DEFAULT_PORTS = {"http": 80, "https": 443}
+_PORT = re.compile(r"[0-9]{1,5}").fullmatch
+# RFC 3986 reg-name: unreserved / pct-encoded / sub-delims. A-labels are a subset.
+_REG_NAME = re.compile(r"[a-z0-9\-._~!$&'()*+,;=%]+").fullmatch
+_DNS_NAME = re.compile(r"[a-z0-9\-.]+").fullmatch
+_CONTROL = re.compile(r"[\x00-\x20\x7f]").search
+
+
+@dataclass(frozen=True, slots=True)
+class URL:
+    """A validated absolute http(s) URL, its host lower-case and in ASCII form."""
+
+    scheme: str
+    host: str
+    port: int | None
+    path: str
+    query: str
+    fragment: str
+
+    @property
+    def origin(self) -> str:
+        """``scheme://host[:port]`` with the default port omitted."""
+        if self.port is None or self.port == _DEFAULT_PORTS[self.scheme]:
+            return f"{self.scheme}://{self.host}"
+        return f"{self.scheme}://{self.host}:{self.port}"
+
+    def without_fragment(self) -> str:
+        """Return the URL as it is sent: the fragment never leaves the client (checklist F6)."""
+        netloc = self.host if self.port is None else f"{self.host}:{self.port}"
+        query = f"?{self.query}" if self.query else ""
+        return f"{self.scheme}://{netloc}{self.path}{query}"
+
+
+def parse_url(url: str) -> URL:
+    """Parse and validate an absolute http(s) URL; raise ConfigurationError if it is unusable.
+
+    Leading or trailing blanks and control characters are refused, not stripped (checklist F1),
+    so the result does not depend on the Python patch level.
+    """
+    if _CONTROL(url):
+        raise ConfigurationError("URL contains a space or a control character (checklist F1)")
+    try:
+        parts = urlsplit(url)
+    except ValueError as exc:  # unbalanced brackets, NFKC-decomposing netloc (CVE-2019-9636)
+        raise ConfigurationError(f"URL cannot be parsed: {exc}") from exc
+    scheme = parts.scheme.lower()
+    if scheme not in _DEFAULT_PORTS:
+        raise ConfigurationError("URL scheme must be http or https")
+    host, port = _split_authority(parts.netloc)
+    return URL(scheme, host, port, parts.path, parts.query, parts.fragment)
+
+
+def _split_authority(netloc: str) -> tuple[str, int | None]:
+    if "@" in netloc:
+        raise ConfigurationError("URL must not carry userinfo (checklist F2)")
+    if netloc.startswith("["):
+        end = netloc.find("]")
+        host, rest = netloc[: end + 1], netloc[end + 1 :]
+        _check_ipv6(host[1:-1])
+        host = host.lower()
+        if rest and not rest.startswith(":"):
+            raise ConfigurationError("URL has characters after the IPv6 literal")
+        port_text = rest[1:] if rest else None
+    else:
+        if netloc.count(":") > 1:
+            raise ConfigurationError("URL authority has more than one ':'")
+        host, sep, port_text_ = netloc.partition(":")
+        port_text = port_text_ if sep else None
+        host = _ascii_host(host)
+    if not port_text:  # absent, or empty after ':' (RFC 3986 §3.2.3: the default)
+        return host, None
+    if not _PORT(port_text) or not 0 < int(port_text) < 65536:
+        raise ConfigurationError("URL port is not a number between 1 and 65535")
+    return host, int(port_text)
+
+
+def _check_ipv6(literal: str) -> None:
+    import ipaddress  # deferred: rarely needed, costly to import
+
+    if "%" in literal:
+        raise ConfigurationError("IPv6 zone identifiers are not allowed in URLs (checklist F4)")
+    try:
+        ipaddress.IPv6Address(literal)
+    except ValueError as exc:
+        raise ConfigurationError("URL has a malformed IPv6 literal") from exc
+
+
+def _ascii_host(host: str) -> str:
+    if not host:
+        raise ConfigurationError("URL has no host")
+    if not host.isascii():
+        try:
+            host = host.encode("idna").decode("ascii")
+        except UnicodeError as exc:
+            raise ConfigurationError("URL host is not a valid IDN name (checklist F3)") from exc
+        if not _DNS_NAME(host.lower()):
+            raise ConfigurationError("URL host maps to reserved characters (checklist F3)")
+    host = host.lower()
+    if not _REG_NAME(host):
+        raise ConfigurationError("URL host contains characters not allowed in a host")
+    return host
+
+
+def is_loopback_host(host: str) -> bool:
+    """True for ``localhost`` and canonical loopback literals (127.0.0.0/8, ``[::1]``).
+
+    Only the parsed, canonical forms count: ``127.1``, ``0x7f000001`` or ``2130706433`` do not
+    (checklist C4). RFC 8252 §7.3 and §8.3.
+    """
+    if host in ("localhost", "localhost."):
+        return True
+    import ipaddress  # deferred: rarely needed, costly to import
+
+    try:
+        if host.startswith("["):
+            address = ipaddress.IPv6Address(host[1:-1])
+            mapped = address.ipv4_mapped
+            return address.is_loopback or (mapped is not None and mapped.is_loopback)
+        return ipaddress.IPv4Address(host).is_loopback
+    except ValueError:
+        return False
+
+
+def check_transport(url: URL, *, what: str, allow_insecure: bool = False) -> None:
+    """Refuse a plain-http ``url`` unless it is loopback or ``allow_insecure`` is set.
+
+    ``what`` names the endpoint kind for the message (never the URL's query).
+    """
+    if url.scheme == "https" or allow_insecure or is_loopback_host(url.host):
+        return
+    raise InsecureTransportError(
+        f"{what} must use https (plain http is allowed only for loopback hosts, "
+        f"or with allow_insecure_transport=True): {url.origin}"
+    )

@@ -1,0 +1,275 @@
+"""Signing a request as an OAuth 1.0a client.
+
+RFC 5849 §3.1 (making requests: the protocol parameters), §3.2's nonce and timestamp rules
+(§3.3), §3.4 via :mod:`.signing`, §3.5 via :mod:`.placement`; and the OAuth Request Body Hash
+extension (``oauth_body_hash`` for bodies that are not form-encoded).
+
+Pure: the clock and the nonce source are parameters (``now=``, ``nonce=``) whose defaults read
+``time.time`` and ``os.urandom``; a test passes fixed ones. Imports no HTTP client.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import hashlib
+import os
+import re
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
+
+from .._encoding import form_pairs_encoded, percent_encode
+from .._urls import check_transport, parse_url
+from ..errors import ConfigurationError
+from ..http import Request
+from .placement import Placement, build_authorization_header, is_form_content_type
+from .signing import (
+    SignatureMethod,
+    _base_uri,
+    base_string_from_encoded,
+    sign_base_string,
+    to_signature_method,
+)
+
+if TYPE_CHECKING:
+    from ..rsa import RSAPrivateKey
+
+__all__ = [
+    "ClientCredentials",
+    "TokenCredentials",
+    "body_hash",
+    "new_nonce",
+    "sign_request",
+    "unix_time",
+]
+
+_CONTROL = re.compile(r"[\x00-\x1f\x7f]").search
+
+
+def unix_time() -> int:
+    """Return the current POSIX time in whole seconds (the default ``now=``)."""
+    return int(time.time())
+
+
+def new_nonce() -> str:
+    """Return a fresh nonce: 128 bits from ``os.urandom`` as 26 base32 characters.
+
+    Only ``A-Z`` and ``2-7``, 20–30 characters long, so even the strictest server validators
+    (oauthlib's default ``[A-Za-z0-9]{20,30}``) accept it (checklist J1).
+    """
+    return base64.b32encode(os.urandom(16)).decode("ascii").rstrip("=")
+
+
+def _check_text(name: str, value: str) -> None:
+    if _CONTROL(value):
+        raise ConfigurationError(f"{name} contains a control character (checklist E1)")
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class ClientCredentials:
+    """The client's identifier and how it signs (RFC 5849 §1.1 "client credentials").
+
+    ``secret`` is the shared secret for HMAC and PLAINTEXT; ``rsa_key`` the parsed private key
+    for RSA (load it with :func:`oauthcore.rsa.load_private_key`, once). Neither appears in
+    ``repr``.
+    """
+
+    key: str
+    secret: str = field(default="", repr=False)
+    signature_method: SignatureMethod = SignatureMethod.HMAC_SHA1
+    rsa_key: RSAPrivateKey | None = field(default=None, repr=False)
+
+    def __post_init__(self) -> None:
+        if not self.key:
+            raise ConfigurationError("client key (oauth_consumer_key) must not be empty")
+        _check_text("client key", self.key)
+        if not isinstance(self.signature_method, SignatureMethod):
+            raise ConfigurationError("signature_method must be a SignatureMethod")
+        if self.signature_method.is_rsa and self.rsa_key is None:
+            raise ConfigurationError(f"{self.signature_method.value} needs rsa_key")
+
+    @classmethod
+    def build(
+        cls,
+        key: str,
+        secret: str = "",
+        *,
+        signature_method: str | SignatureMethod = SignatureMethod.HMAC_SHA1,
+        rsa_key: str | bytes | RSAPrivateKey | None = None,
+    ) -> ClientCredentials:
+        """Return credentials from friendlier inputs: a method name, PEM key text or bytes."""
+        method = to_signature_method(signature_method)
+        parsed = None
+        if rsa_key is not None:
+            from ..rsa import load_private_key  # deferred: only RSA users pay for it
+
+            parsed = load_private_key(rsa_key)
+        return cls(key=key, secret=secret, signature_method=method, rsa_key=parsed)
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class TokenCredentials:
+    """A token and its secret: temporary or token credentials (RFC 5849 §1.1, §2.1, §2.3).
+
+    ``extra`` keeps any other fields the provider returned with them (``user_id``, ...).
+    The secret does not appear in ``repr``.
+    """
+
+    token: str
+    secret: str = field(default="", repr=False)
+    extra: tuple[tuple[str, str], ...] = ()
+
+    def __post_init__(self) -> None:
+        if not self.token:
+            raise ConfigurationError("oauth_token must not be empty")
+        _check_text("oauth_token", self.token)
+
+
+def body_hash(body: bytes, method: SignatureMethod) -> str:
+    """Return the ``oauth_body_hash`` value of ``body`` for ``method`` (Body Hash §3.1, §3.2).
+
+    The hash is the one behind the signature method (SHA-1 for HMAC-SHA1 and RSA-SHA1); the
+    extension defines none for PLAINTEXT, which raises ConfigurationError.
+    """
+    if method.hash_name is None:
+        raise ConfigurationError("oauth_body_hash is not defined for PLAINTEXT")
+    digest = hashlib.new(method.hash_name, body).digest()
+    return binascii.b2a_base64(digest, newline=False).decode("ascii")
+
+
+def sign_request(
+    request: Request,
+    client: ClientCredentials,
+    token: TokenCredentials | None = None,
+    *,
+    placement: Placement = Placement.HEADER,
+    realm: str | None = None,
+    callback: str | None = None,
+    verifier: str | None = None,
+    version: bool = False,
+    with_body_hash: bool | None = None,
+    allow_insecure_transport: bool = False,
+    now: Callable[[], int] = unix_time,
+    nonce: Callable[[], str] = new_nonce,
+) -> Request:
+    """Sign ``request`` and return a new Request carrying the protocol parameters.
+
+    RFC 5849 §3.1. Parameters already in the URL's query, and form-body parameters when the
+    Content-Type is ``application/x-www-form-urlencoded``, are signed (§3.4.1.3.1). The
+    parameters go in the ``Authorization`` header by default (``realm`` first), or in the
+    query or the form body (§3.5). ``callback`` and ``verifier`` add ``oauth_callback`` and
+    ``oauth_verifier`` (§2.1, §2.3); ``version`` adds ``oauth_version="1.0"``.
+
+    ``with_body_hash``: None (default) adds ``oauth_body_hash`` to requests with a non-empty
+    body that is not form-encoded, True adds it to every request that is not form-encoded
+    (an empty body hashes the empty string), False never adds it.
+
+    A URL fragment is never signed nor sent. Plain ``http`` is refused unless the host is
+    loopback or ``allow_insecure_transport`` is set; PLAINTEXT is refused over plain ``http``
+    to any host but loopback (§3.4.4), whatever the opt-in.
+
+    ``now`` and ``nonce`` supply ``oauth_timestamp`` and ``oauth_nonce``; pass fixed ones only
+    in tests (a nonce must never repeat with the same timestamp, §3.3).
+    """
+    url = parse_url(request.url)
+    method = client.signature_method
+    if method is SignatureMethod.PLAINTEXT:  # no opt-in: the secrets travel in clear
+        check_transport(url, what="PLAINTEXT signing (RFC 5849 §3.4.4)")
+    else:
+        check_transport(url, what="OAuth 1.0a request", allow_insecure=allow_insecure_transport)
+
+    is_form = is_form_content_type(request.header("Content-Type"))
+    encoded = form_pairs_encoded(url.query)
+    if is_form:
+        try:
+            body_text = request.body.decode("ascii")
+        except UnicodeDecodeError as exc:
+            raise ConfigurationError("form-encoded body must be ASCII") from exc
+        encoded.extend(form_pairs_encoded(body_text))
+    for name, _ in encoded:
+        if name.startswith("oauth_"):
+            raise ConfigurationError(
+                f"request already carries the protocol parameter {name!r} (RFC 5849 §3.5)"
+            )
+
+    oauth: list[tuple[str, str]] = [
+        ("oauth_consumer_key", client.key),
+        ("oauth_signature_method", method.value),
+        ("oauth_timestamp", str(now())),
+        ("oauth_nonce", nonce()),
+    ]
+    if token is not None:
+        oauth.append(("oauth_token", token.token))
+    if version:
+        oauth.append(("oauth_version", "1.0"))
+    if callback is not None:
+        oauth.append(("oauth_callback", callback))
+    if verifier is not None:
+        oauth.append(("oauth_verifier", verifier))
+    if not is_form and (
+        with_body_hash or (with_body_hash is None and request.body and method.hash_name)
+    ):
+        oauth.append(("oauth_body_hash", body_hash(request.body, method)))
+
+    encoded.extend((percent_encode(name), percent_encode(value)) for name, value in oauth)
+    base_string = base_string_from_encoded(request.method, _base_uri(url), encoded)
+    signature = sign_base_string(
+        base_string,
+        method,
+        client_secret=client.secret,
+        token_secret="" if token is None else token.secret,
+        rsa_key=client.rsa_key,
+    )
+    oauth.append(("oauth_signature", signature))
+    return _place(request, url.without_fragment(), oauth, placement, realm, is_form)
+
+
+def _place(
+    request: Request,
+    url: str,
+    oauth: list[tuple[str, str]],
+    placement: Placement,
+    realm: str | None,
+    is_form: bool,
+) -> Request:
+    headers = request.headers
+    if placement is Placement.HEADER:
+        value = build_authorization_header(oauth, realm=realm)
+        kept = tuple(pair for pair in headers if pair[0].lower() != "authorization")
+        return Request(
+            method=request.method,
+            url=url,
+            headers=(*kept, ("Authorization", value)),
+            body=request.body,
+        )
+    if realm is not None:
+        raise ConfigurationError("realm is only sent in the Authorization header (§3.5.1)")
+    encoded = "&".join([f"{percent_encode(n)}={percent_encode(v)}" for n, v in oauth])
+    # Never leave OAuth parameters in two places (§3.5): drop an old OAuth header.
+    headers = tuple(
+        pair
+        for pair in headers
+        if not (pair[0].lower() == "authorization" and pair[1][:6].lower() == "oauth ")
+    )
+    if placement is Placement.QUERY:
+        separator = "&" if "?" in url else "?"
+        return Request(
+            method=request.method,
+            url=url + separator + encoded,
+            headers=headers,
+            body=request.body,
+        )
+    if placement is not Placement.BODY:
+        raise ConfigurationError(f"unknown placement {placement!r}")
+    if is_form:
+        body = request.body + b"&" + encoded.encode("ascii") if request.body else encoded.encode()
+    elif not request.body:
+        headers = (*headers, ("Content-Type", "application/x-www-form-urlencoded"))
+        body = encoded.encode("ascii")
+    else:
+        raise ConfigurationError(
+            "body placement needs a form-encoded body or none (RFC 5849 §3.5.2)"
+        )
+    return Request(method=request.method, url=url, headers=headers, body=body)

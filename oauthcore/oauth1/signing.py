@@ -1,0 +1,190 @@
+"""The OAuth 1.0a signature base string and the signature methods.
+
+RFC 5849 §3.4: §3.4.1 (signature base string: §3.4.1.1 concatenation, §3.4.1.2 base string
+URI, §3.4.1.3 request parameters), §3.4.2 HMAC-SHA1, §3.4.3 RSA-SHA1, §3.4.4 PLAINTEXT, and the
+SHA-256/SHA-512 variants of HMAC and RSA that providers and oauthlib support.
+
+Pure functions; imports no HTTP client, reads no clock and no randomness.
+"""
+
+from __future__ import annotations
+
+import binascii
+import hmac
+from collections.abc import Iterable
+from enum import Enum
+from typing import TYPE_CHECKING
+
+from .._encoding import form_pairs_encoded, percent_encode
+from .._urls import URL, parse_url
+from ..errors import ConfigurationError
+
+if TYPE_CHECKING:
+    from ..rsa import RSAPrivateKey
+
+__all__ = [
+    "SignatureMethod",
+    "base_string_uri",
+    "normalize_parameters",
+    "sign_base_string",
+    "signature_base_string",
+]
+
+_DEFAULT_PORTS = {"http": 80, "https": 443}
+
+
+class SignatureMethod(str, Enum):
+    """The ``oauth_signature_method`` values oauthcore implements (RFC 5849 §3.4)."""
+
+    HMAC_SHA1 = "HMAC-SHA1"
+    HMAC_SHA256 = "HMAC-SHA256"
+    HMAC_SHA512 = "HMAC-SHA512"
+    RSA_SHA1 = "RSA-SHA1"
+    RSA_SHA256 = "RSA-SHA256"
+    RSA_SHA512 = "RSA-SHA512"
+    PLAINTEXT = "PLAINTEXT"
+
+    @property
+    def hash_name(self) -> str | None:
+        """The hashlib name behind the method (also the body-hash algorithm); None for PLAINTEXT."""
+        return _HASH_NAMES[self]
+
+    @property
+    def is_rsa(self) -> bool:
+        """True for the RSA-SHA* methods, which sign with a private key."""
+        return self in _RSA_METHODS
+
+    def __str__(self) -> str:
+        return self.value
+
+
+_HASH_NAMES = {
+    SignatureMethod.HMAC_SHA1: "sha1",
+    SignatureMethod.HMAC_SHA256: "sha256",
+    SignatureMethod.HMAC_SHA512: "sha512",
+    SignatureMethod.RSA_SHA1: "sha1",
+    SignatureMethod.RSA_SHA256: "sha256",
+    SignatureMethod.RSA_SHA512: "sha512",
+    SignatureMethod.PLAINTEXT: None,
+}
+_RSA_METHODS = frozenset(
+    (SignatureMethod.RSA_SHA1, SignatureMethod.RSA_SHA256, SignatureMethod.RSA_SHA512)
+)
+
+
+def to_signature_method(method: str | SignatureMethod) -> SignatureMethod:
+    """Return ``method`` as a SignatureMethod; an unknown name raises ConfigurationError."""
+    if isinstance(method, SignatureMethod):
+        return method
+    try:
+        return SignatureMethod(method)
+    except ValueError:
+        raise ConfigurationError(
+            f"unsupported oauth_signature_method {str(method)[:32]!r} (RFC 5849 §3.4)"
+        ) from None
+
+
+def base_string_uri(uri: str) -> str:
+    """Return the base string URI of ``uri`` (RFC 5849 §3.4.1.2).
+
+    Scheme and host in lower case, the port only when it is not the scheme's default, the path
+    exactly as it is sent (``/`` when empty), no query and no fragment. IDN hosts are written as
+    A-labels, IPv6 hosts keep their brackets.
+    """
+    return _base_uri(parse_url(uri))
+
+
+def _base_uri(url: URL) -> str:
+    # §3.4.1.2: "The scheme, authority, and path of the request resource URI [RFC3986] are
+    # included by constructing an "http" or "https" URI representing the request resource
+    # (without the query or fragment)". Default ports are excluded.
+    path = url.path or "/"
+    if url.port is None or url.port == _DEFAULT_PORTS[url.scheme]:
+        return f"{url.scheme}://{url.host}{path}"
+    return f"{url.scheme}://{url.host}:{url.port}{path}"
+
+
+def normalize_parameters(params: Iterable[tuple[str, str]]) -> str:
+    """Return the normalised parameter string of decoded ``params`` (RFC 5849 §3.4.1.3.2)."""
+    return _join_normalized(
+        [(percent_encode(name), percent_encode(value)) for name, value in params]
+    )
+
+
+def _join_normalized(encoded: list[tuple[str, str]]) -> str:
+    # §3.4.1.3.2 steps 1-4: names and values are encoded first, then sorted by name using
+    # ascending byte value ordering, then by value; each pair joined with "=", all with "&".
+    encoded.sort()
+    return "&".join([f"{name}={value}" for name, value in encoded])
+
+
+def signature_base_string(method: str, uri: str, params: Iterable[tuple[str, str]]) -> str:
+    """Return the signature base string (RFC 5849 §3.4.1.1).
+
+    ``uri`` is the request URI; its query parameters are included. ``params`` are the other
+    decoded parameters: the protocol parameters and any form-encoded body parameters. An
+    ``oauth_signature`` among them is left out as §3.4.1.3.1 requires.
+    """
+    url = parse_url(uri)
+    encoded = form_pairs_encoded(url.query)
+    encoded.extend(
+        (percent_encode(name), percent_encode(value))
+        for name, value in params
+        if name != "oauth_signature"
+    )
+    return base_string_from_encoded(method, _base_uri(url), encoded)
+
+
+def base_string_from_encoded(method: str, base_uri: str, encoded: list[tuple[str, str]]) -> str:
+    """Concatenate method, base string URI and already-encoded parameters (§3.4.1.1)."""
+    # §3.4.1.1: 1. the HTTP request method in uppercase, 2. "&", 3. the base string URI,
+    # after being encoded, 4. "&", 5. the request parameters as normalized, after being encoded.
+    return "&".join(
+        (
+            percent_encode(method.upper()),
+            percent_encode(base_uri),
+            percent_encode(_join_normalized(encoded)),
+        )
+    )
+
+
+def signing_key(client_secret: str, token_secret: str) -> str:
+    """Return the HMAC key / PLAINTEXT signature: both secrets encoded, joined by ``&``."""
+    # §3.4.2: "the concatenated values of the client shared-secret and the token shared-secret,
+    # after being encoded ... separated by an "&" character (ASCII code 38) even if empty."
+    return f"{percent_encode(client_secret)}&{percent_encode(token_secret)}"
+
+
+def sign_base_string(
+    base_string: str,
+    method: str | SignatureMethod,
+    *,
+    client_secret: str = "",
+    token_secret: str = "",
+    rsa_key: str | bytes | RSAPrivateKey | None = None,
+) -> str:
+    """Sign ``base_string`` and return the ``oauth_signature`` value, not yet percent-encoded.
+
+    RFC 5849 §3.4.2 (HMAC), §3.4.3 (RSA, PKCS#1 v1.5), §3.4.4 (PLAINTEXT). ``rsa_key`` is PEM
+    text, DER bytes or a key from :func:`oauthcore.rsa.load_private_key` (parse it once and
+    pass the object when signing many requests).
+    """
+    method = to_signature_method(method)
+    try:
+        message = base_string.encode("utf-8")
+    except UnicodeEncodeError as exc:
+        raise ConfigurationError("base string is not encodable as UTF-8") from exc
+    if method is SignatureMethod.PLAINTEXT:
+        return signing_key(client_secret, token_secret)
+    hash_name = _HASH_NAMES[method]
+    if method in _RSA_METHODS:
+        if rsa_key is None:
+            raise ConfigurationError(f"{method.value} needs an RSA private key (rsa_key=)")
+        from ..rsa import RSAPrivateKey, load_private_key  # deferred: only RSA users pay for it
+
+        key = rsa_key if isinstance(rsa_key, RSAPrivateKey) else load_private_key(rsa_key)
+        raw = key.sign(message, hash_name or "")
+    else:
+        secret = signing_key(client_secret, token_secret).encode("ascii")
+        raw = hmac.digest(secret, message, hash_name or "")
+    return binascii.b2a_base64(raw, newline=False).decode("ascii")
