@@ -10,6 +10,7 @@ reads them from standard input so they stay out of the process list and shell hi
 from __future__ import annotations
 
 import argparse
+import hmac
 import sys
 from collections.abc import Callable, Sequence
 
@@ -148,7 +149,7 @@ def _demo(out: Callable[[str], None]) -> None:
         out(f"   Authorization: OAuth realm={realm!r}, ... (protocol parameters)")
         out("   signature base string:")
         out("     " + signature_base_string(request.method, request.url, params))
-        verdict = "equals" if signature == expected else "DIFFERS FROM"
+        verdict = "equals" if hmac.compare_digest(signature, expected) else "DIFFERS FROM"
         out(f"   oauth_signature {signature} {verdict} RFC 5849 §1.2's {expected}")
 
     out("oauthcore demo: the RFC 5849 §1.2 example, every signature checked by the provider")

@@ -2,3 +2,5 @@
 
 Each adapter module imports its HTTP client; nothing here is imported by ``oauthcore`` itself.
 """
+
+from __future__ import annotations

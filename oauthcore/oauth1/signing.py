@@ -123,15 +123,13 @@ def signature_base_string(method: str, uri: str, params: Iterable[tuple[str, str
 
     ``uri`` is the request URI; its query parameters are included. ``params`` are the other
     decoded parameters: the protocol parameters and any form-encoded body parameters. An
-    ``oauth_signature`` among them is left out as §3.4.1.3.1 requires.
+    ``oauth_signature``, in the query or among them, is left out as §3.4.1.3.1 requires.
     """
     url = parse_url(uri)
     encoded = form_pairs_encoded(url.query)
-    encoded.extend(
-        (percent_encode(name), percent_encode(value))
-        for name, value in params
-        if name != "oauth_signature"
-    )
+    encoded.extend((percent_encode(name), percent_encode(value)) for name, value in params)
+    # §3.4.1.3.1: "The "oauth_signature" parameter MUST be excluded", wherever it is.
+    encoded = [pair for pair in encoded if pair[0] != "oauth_signature"]
     return base_string_from_encoded(method, _base_uri(url), encoded)
 
 

@@ -1,0 +1,62 @@
+"""The core imports no HTTP client and nothing outside the standard library (STYLE §1)."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+
+import pytest
+
+CORE_MODULES = [
+    "oauthcore",
+    "oauthcore._cli",
+    "oauthcore._encoding",
+    "oauthcore._urls",
+    "oauthcore.errors",
+    "oauthcore.flows",
+    "oauthcore.http",
+    "oauthcore.oauth1",
+    "oauthcore.oauth1.client",
+    "oauthcore.oauth1.flow",
+    "oauthcore.oauth1.placement",
+    "oauthcore.oauth1.signing",
+    "oauthcore.oauth1.verify",
+    "oauthcore.rsa",
+]
+
+PROBE = """
+import json, sys
+before = set(sys.modules)
+for name in sys.argv[1:]:
+    __import__(name)
+print(json.dumps(sorted(set(sys.modules) - before)))
+"""
+
+
+def _loaded(*modules: str) -> list[str]:
+    out = subprocess.run(  # noqa: S603 (fixed interpreter and arguments)
+        [sys.executable, "-c", PROBE, *modules], capture_output=True, text=True, check=True
+    ).stdout
+    loaded: list[str] = json.loads(out)
+    return loaded
+
+
+def test_core_loads_only_the_standard_library() -> None:
+    foreign = [
+        name
+        for name in _loaded(*CORE_MODULES)
+        if name.partition(".")[0] not in sys.stdlib_module_names
+        and name.partition(".")[0] != "oauthcore"
+    ]
+    assert foreign == []
+
+
+@pytest.mark.parametrize("client", ["requests", "httpx", "aiohttp", "urllib3"])
+def test_no_http_client_in_the_core(client: str) -> None:
+    assert client not in {name.partition(".")[0] for name in _loaded(*CORE_MODULES)}
+
+
+def test_oauth1_does_not_load_rsa_until_needed() -> None:
+    # HMAC users never pay for the RSA module's import.
+    assert "oauthcore.rsa" not in _loaded("oauthcore.oauth1")

@@ -1,0 +1,65 @@
+"""The public names DESIGN.md promises, and the exported members of each package."""
+
+from __future__ import annotations
+
+import inspect
+
+import oauthcore
+import oauthcore.oauth1
+from oauthcore import errors, flows, http
+
+
+def test_version() -> None:
+    assert isinstance(oauthcore.__version__, str)
+    assert oauthcore.__version__.count(".") == 2
+
+
+def test_design_signatures() -> None:
+    o1 = oauthcore.oauth1
+    params = {
+        o1.percent_encode: ["value"],
+        o1.normalize_parameters: ["params"],
+        o1.base_string_uri: ["uri"],
+        o1.signature_base_string: ["method", "uri", "params"],
+        o1.sign_base_string: [
+            "base_string", "method", "client_secret", "token_secret", "rsa_key"
+        ],
+    }
+    for function, names in params.items():
+        assert list(inspect.signature(function).parameters) == names, function.__name__
+    sign = inspect.signature(o1.sign_base_string).parameters
+    assert sign["client_secret"].default == ""
+    assert sign["token_secret"].default == ""
+    assert sign["rsa_key"].default is None
+    for keyword in ("client_secret", "token_secret", "rsa_key"):
+        assert sign[keyword].kind is inspect.Parameter.KEYWORD_ONLY
+    assert {m.value for m in o1.SignatureMethod} == {
+        "HMAC-SHA1", "HMAC-SHA256", "HMAC-SHA512", "RSA-SHA1", "RSA-SHA256", "RSA-SHA512",
+        "PLAINTEXT",
+    }
+    assert issubclass(o1.SignatureMethod, str)
+
+
+def test_exported_members() -> None:
+    assert sorted(oauthcore.__all__) == [
+        "ConfigurationError", "InsecureTransportError", "KeyFormatError",
+        "MissingDependencyError", "OAuthError", "ProtocolError", "ReplayError",
+        "SignatureError", "TokenResponseError", "VerificationError", "__version__",
+    ]
+    assert sorted(flows.__all__) == ["Flow", "async_drive", "drive"]
+    assert sorted(http.__all__) == ["Headers", "Request", "Response", "build_headers"]
+    for name in oauthcore.oauth1.__all__:
+        assert getattr(oauthcore.oauth1, name) is not None
+    assert len(oauthcore.oauth1.__all__) == len(set(oauthcore.oauth1.__all__))
+
+
+def test_error_tree() -> None:
+    for name in errors.__all__:
+        value = getattr(errors, name)
+        if isinstance(value, type):
+            assert issubclass(value, oauthcore.OAuthError)
+    assert issubclass(oauthcore.ConfigurationError, ValueError)
+    assert issubclass(oauthcore.ProtocolError, ValueError)
+    assert issubclass(oauthcore.KeyFormatError, oauthcore.ConfigurationError)
+    assert issubclass(oauthcore.SignatureError, oauthcore.VerificationError)
+    assert issubclass(oauthcore.MissingDependencyError, ImportError)
