@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from functools import lru_cache
 from urllib.parse import urlsplit
 
 from .errors import ConfigurationError, InsecureTransportError
@@ -52,11 +53,13 @@ class URL:
         return f"{self.scheme}://{netloc}{self.path}{query}"
 
 
+@lru_cache(maxsize=512)
 def parse_url(url: str) -> URL:
     """Parse and validate an absolute http(s) URL; raise ConfigurationError if it is unusable.
 
     Leading or trailing blanks and control characters are refused, not stripped (checklist F1),
-    so the result does not depend on the Python patch level.
+    so the result does not depend on the Python patch level. Results are memoised (a bounded
+    LRU of 512): a client signs the same few URLs over and over.
     """
     if _CONTROL(url):
         raise ConfigurationError("URL contains a space or a control character (checklist F1)")

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from urllib.parse import quote, quote_from_bytes
+
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
@@ -9,6 +11,7 @@ from hypothesis import strategies as st
 from oauthcore import ConfigurationError, ProtocolError
 from oauthcore._encoding import (
     decode_form,
+    encode_encoded,
     encode_form,
     form_pairs_encoded,
     percent_decode,
@@ -59,6 +62,18 @@ def test_percent_round_trip(value: str) -> None:
     assert percent_decode(encoded) == value
 
 
+@pytest.mark.checklist("E3", "E4")
+@given(st.text(alphabet=st.characters(exclude_categories=["Cs"])))
+def test_percent_encode_equals_the_stdlib_quoter(value: str) -> None:
+    # An independent implementation of the same rule: RFC 3986 unreserved kept, UTF-8 octets.
+    assert percent_encode(value) == quote(value, safe="")
+
+
+def test_encode_encoded_matches_percent_encode() -> None:
+    normalized = "a%20b=c%25d&e=f~g.h_i-j"
+    assert encode_encoded(normalized) == percent_encode(normalized)
+
+
 @given(st.text(alphabet=st.characters(exclude_categories=["Cs"])))
 def test_form_pairs_reencoding_is_idempotent(value: str) -> None:
     # Encoding once, then decoding as a form and re-encoding, gives the same pair back.
@@ -99,3 +114,13 @@ def test_decode_refuses_non_ascii_and_bad_utf8() -> None:
     with pytest.raises(ProtocolError):
         percent_decode("%C3")
     assert percent_decode("a+b") == "a+b"  # '+' is only a space in forms
+
+
+@given(st.binary())
+def test_reencoding_any_octets_gives_canonical_escapes(raw: bytes) -> None:
+    # Whatever escapes a sender used (lower-case hex, escaped unreserved characters), the base
+    # string sees the one canonical RFC 5849 §3.6 form of the octets.
+    canonical = quote_from_bytes(raw, safe="")
+    lower = "".join(f"%{octet:02x}" for octet in raw)
+    assert form_pairs_encoded(f"n={lower}") == [("n", canonical)]
+    assert form_pairs_encoded(f"n={canonical}") == [("n", canonical)]

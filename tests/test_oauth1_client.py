@@ -291,7 +291,7 @@ def test_nonces_are_128_bit_and_strict_server_safe() -> None:
     draws = {new_nonce() for _ in range(10_000)}
     assert len(draws) == 10_000
     for nonce in list(draws)[:100]:
-        assert len(nonce) == 26  # 26 base32 characters = 130 bits of room for 128 random bits
+        assert len(nonce) == 24  # 18 random bytes in base64 letters: over 142 bits
         assert nonce.isalnum()
         assert nonce.isascii()
 
@@ -306,4 +306,4 @@ def test_timestamp_and_nonce_only_through_explicit_keywords() -> None:
     signed = sign_request(Request(method="GET", url="https://x.example/"), CLIENT)
     oauth = _oauth(signed)
     assert oauth["oauth_timestamp"].isdigit()
-    assert len(oauth["oauth_nonce"]) == 26
+    assert len(oauth["oauth_nonce"]) == 24

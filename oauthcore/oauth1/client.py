@@ -10,7 +10,6 @@ Pure: the clock and the nonce source are parameters (``now=``, ``nonce=``) whose
 
 from __future__ import annotations
 
-import base64
 import binascii
 import hashlib
 import os
@@ -18,17 +17,18 @@ import re
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from functools import lru_cache
 from typing import TYPE_CHECKING
 
 from .._encoding import form_pairs_encoded, percent_encode
-from .._urls import check_transport, parse_url
+from .._urls import URL, check_transport, parse_url
 from ..errors import ConfigurationError
 from ..http import Request
-from .placement import Placement, build_authorization_header, is_form_content_type
+from .placement import Placement, authorization_header_from_encoded, is_form_content_type
 from .signing import (
     SignatureMethod,
-    _base_uri,
     base_string_from_encoded,
+    base_uri_of,
     sign_base_string,
     to_signature_method,
 )
@@ -54,12 +54,16 @@ def unix_time() -> int:
 
 
 def new_nonce() -> str:
-    """Return a fresh nonce: 128 bits from ``os.urandom`` as 26 base32 characters.
+    """Return a fresh nonce: 144 random bits from ``os.urandom`` as 24 letters and digits.
 
-    Only ``A-Z`` and ``2-7``, 20–30 characters long, so even the strictest server validators
+    Base64 with ``+`` and ``/`` folded onto ``A`` and ``B`` keeps more than 142 bits of entropy
+    and only ``[A-Za-z0-9]``, 20–30 characters long, so even the strictest server validators
     (oauthlib's default ``[A-Za-z0-9]{20,30}``) accept it (checklist J1).
     """
-    return base64.b32encode(os.urandom(16)).decode("ascii").rstrip("=")
+    return binascii.b2a_base64(os.urandom(18), newline=False).translate(_ALNUM).decode("ascii")
+
+
+_ALNUM = bytes.maketrans(b"+/", b"AB")
 
 
 def _check_text(name: str, value: str) -> None:
@@ -139,6 +143,16 @@ def body_hash(body: bytes, method: SignatureMethod) -> str:
     return binascii.b2a_base64(digest, newline=False).decode("ascii")
 
 
+@lru_cache(maxsize=256)
+def _request_target(url: str) -> tuple[URL, str, tuple[tuple[str, str], ...]]:
+    """Parse ``url`` once: the URL, its encoded base string URI and its encoded query pairs.
+
+    Memoised (a bounded LRU): a client signs the same few URLs over and over.
+    """
+    parsed = parse_url(url)
+    return parsed, percent_encode(base_uri_of(parsed)), tuple(form_pairs_encoded(parsed.query))
+
+
 def sign_request(
     request: Request,
     client: ClientCredentials,
@@ -173,7 +187,7 @@ def sign_request(
     ``now`` and ``nonce`` supply ``oauth_timestamp`` and ``oauth_nonce``; pass fixed ones only
     in tests (a nonce must never repeat with the same timestamp, §3.3).
     """
-    url = parse_url(request.url)
+    url, encoded_base_uri, query = _request_target(request.url)
     method = client.signature_method
     if method is SignatureMethod.PLAINTEXT:  # no opt-in: the secrets travel in clear
         check_transport(url, what="PLAINTEXT signing (RFC 5849 §3.4.4)")
@@ -181,7 +195,7 @@ def sign_request(
         check_transport(url, what="OAuth 1.0a request", allow_insecure=allow_insecure_transport)
 
     is_form = is_form_content_type(request.header("Content-Type"))
-    encoded = form_pairs_encoded(url.query)
+    encoded = list(query)
     if is_form:
         try:
             body_text = request.body.decode("ascii")
@@ -213,8 +227,10 @@ def sign_request(
     ):
         oauth.append(("oauth_body_hash", body_hash(request.body, method)))
 
-    encoded.extend((percent_encode(name), percent_encode(value)) for name, value in oauth)
-    base_string = base_string_from_encoded(request.method, _base_uri(url), encoded)
+    # Protocol parameter names are unreserved already; only the values need encoding, once.
+    oauth_encoded = [(name, percent_encode(value)) for name, value in oauth]
+    encoded.extend(oauth_encoded)
+    base_string = base_string_from_encoded(request.method, encoded_base_uri, encoded)
     signature = sign_base_string(
         base_string,
         method,
@@ -222,8 +238,12 @@ def sign_request(
         token_secret="" if token is None else token.secret,
         rsa_key=client.rsa_key,
     )
-    oauth.append(("oauth_signature", signature))
-    return _place(request, url.without_fragment(), oauth, placement, realm, is_form)
+    if method is not SignatureMethod.PLAINTEXT:  # base64: only "+", "/" and "=" need escaping
+        signature = signature.replace("+", "%2B").replace("/", "%2F").replace("=", "%3D")
+    else:
+        signature = percent_encode(signature)
+    oauth_encoded.append(("oauth_signature", signature))
+    return _place(request, url.without_fragment(), oauth_encoded, placement, realm, is_form)
 
 
 def _place(
@@ -234,9 +254,10 @@ def _place(
     realm: str | None,
     is_form: bool,
 ) -> Request:
+    """Return the signed request with the encoded protocol parameters ``oauth`` in place."""
     headers = request.headers
     if placement is Placement.HEADER:
-        value = build_authorization_header(oauth, realm=realm)
+        value = authorization_header_from_encoded(oauth, realm=realm)
         kept = tuple(pair for pair in headers if pair[0].lower() != "authorization")
         return Request(
             method=request.method,
@@ -246,7 +267,7 @@ def _place(
         )
     if realm is not None:
         raise ConfigurationError("realm is only sent in the Authorization header (§3.5.1)")
-    encoded = "&".join([f"{percent_encode(n)}={percent_encode(v)}" for n, v in oauth])
+    encoded = "&".join([f"{name}={value}" for name, value in oauth])
     # Never leave OAuth parameters in two places (§3.5): drop an old OAuth header.
     headers = tuple(
         pair

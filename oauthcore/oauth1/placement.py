@@ -61,7 +61,15 @@ def build_authorization_header(
     ``realm`` is written first as a quoted-string (``"`` and ``\\`` escaped); a realm with a
     control or non-ASCII character raises ConfigurationError (checklist E2).
     """
-    parts = [f'{percent_encode(name)}="{percent_encode(value)}"' for name, value in params]
+    encoded = [(percent_encode(name), percent_encode(value)) for name, value in params]
+    return authorization_header_from_encoded(encoded, realm=realm)
+
+
+def authorization_header_from_encoded(
+    encoded: Iterable[tuple[str, str]], *, realm: str | None = None
+) -> str:
+    """Like :func:`build_authorization_header`, for parameters already percent-encoded."""
+    parts = [f'{name}="{value}"' for name, value in encoded]
     if realm is not None:
         if not _REALM_OK(realm):
             raise ConfigurationError(

@@ -15,7 +15,7 @@ from collections.abc import Iterable
 from enum import Enum
 from typing import TYPE_CHECKING
 
-from .._encoding import form_pairs_encoded, percent_encode
+from .._encoding import encode_encoded, form_pairs_encoded, percent_encode
 from .._urls import URL, parse_url
 from ..errors import ConfigurationError
 
@@ -57,6 +57,10 @@ class SignatureMethod(str, Enum):
     def __str__(self) -> str:
         return self.value
 
+    # A member equals its string value, so it hashes like it too (Enum hashes the member
+    # name); str's C hash also keeps the per-request dictionary look-ups cheap.
+    __hash__ = str.__hash__
+
 
 _HASH_NAMES = {
     SignatureMethod.HMAC_SHA1: "sha1",
@@ -91,10 +95,10 @@ def base_string_uri(uri: str) -> str:
     exactly as it is sent (``/`` when empty), no query and no fragment. IDN hosts are written as
     A-labels, IPv6 hosts keep their brackets.
     """
-    return _base_uri(parse_url(uri))
+    return base_uri_of(parse_url(uri))
 
 
-def _base_uri(url: URL) -> str:
+def base_uri_of(url: URL) -> str:
     # §3.4.1.2: "The scheme, authority, and path of the request resource URI [RFC3986] are
     # included by constructing an "http" or "https" URI representing the request resource
     # (without the query or fragment)". Default ports are excluded.
@@ -130,18 +134,20 @@ def signature_base_string(method: str, uri: str, params: Iterable[tuple[str, str
     encoded.extend((percent_encode(name), percent_encode(value)) for name, value in params)
     # §3.4.1.3.1: "The "oauth_signature" parameter MUST be excluded", wherever it is.
     encoded = [pair for pair in encoded if pair[0] != "oauth_signature"]
-    return base_string_from_encoded(method, _base_uri(url), encoded)
+    return base_string_from_encoded(method, percent_encode(base_uri_of(url)), encoded)
 
 
-def base_string_from_encoded(method: str, base_uri: str, encoded: list[tuple[str, str]]) -> str:
-    """Concatenate method, base string URI and already-encoded parameters (§3.4.1.1)."""
+def base_string_from_encoded(
+    method: str, encoded_base_uri: str, encoded: list[tuple[str, str]]
+) -> str:
+    """Concatenate method, encoded base string URI and encoded parameters (§3.4.1.1)."""
     # §3.4.1.1: 1. the HTTP request method in uppercase, 2. "&", 3. the base string URI,
     # after being encoded, 4. "&", 5. the request parameters as normalized, after being encoded.
     return "&".join(
         (
             percent_encode(method.upper()),
-            percent_encode(base_uri),
-            percent_encode(_join_normalized(encoded)),
+            encoded_base_uri,
+            encode_encoded(_join_normalized(encoded)),
         )
     )
 

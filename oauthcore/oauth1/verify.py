@@ -35,8 +35,8 @@ from .client import body_hash, unix_time
 from .placement import is_form_content_type, parse_authorization_header
 from .signing import (
     SignatureMethod,
-    _base_uri,
     base_string_from_encoded,
+    base_uri_of,
     sign_base_string,
 )
 
@@ -167,7 +167,9 @@ def verify_request(
     elif token_required:
         raise _invalid("missing oauth_token (RFC 5849 §3.1)", "parameter_absent")
 
-    base_string = base_string_from_encoded(request.method, _base_uri(url), encoded)
+    base_string = base_string_from_encoded(
+        request.method, percent_encode(base_uri_of(url)), encoded
+    )
     _check_signature(base_string, method, oauth["oauth_signature"], consumer, token_secret)
     if "oauth_body_hash" in oauth:
         _check_body_hash(request, method, oauth["oauth_body_hash"])
