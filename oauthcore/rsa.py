@@ -1,0 +1,507 @@
+"""RSA PKCS#1 v1.5 signatures and the key formats they come in.
+
+Implemented: RFC 8017 §5.2 (RSASP1 with the Chinese Remainder Theorem, RSAVP1), §8.2
+(RSASSA-PKCS1-v1_5) and §9.2 (EMSA-PKCS1-v1_5 with the DigestInfo prefixes of note 1); keys in
+PKCS#1 (RFC 8017 appendix A.1), PKCS#8 / OneAsymmetricKey (RFC 5208, RFC 5958),
+SubjectPublicKeyInfo and X.509 certificates (RFC 5280 §4.1), as DER or PEM (RFC 7468).
+
+Signing blinds the message representative with a fresh random ``r`` in [2, n-2] (``c' = c * r^e``,
+worked on the two CRT halves; ``s = s' * r^-1 mod n``) and checks ``s^e == c`` (mod p and mod q,
+hence mod n) before releasing ``s``: a faulty CRT half would reveal a prime factor. Python's
+``pow`` is not constant-time in its exponent; blinding hides the message, not the exponent.
+
+Keys are parsed by a small strict DER reader: definite minimal lengths only, minimal positive
+INTEGERs, no trailing bytes, input capped at 64 KiB, no recursion. Error messages never contain
+key material. This module imports nothing but the standard library.
+"""
+
+from __future__ import annotations
+
+import binascii
+import hashlib
+import hmac
+import os
+import re
+import warnings
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from types import MappingProxyType
+from typing import NamedTuple, NoReturn, Protocol, TypeVar
+
+from .errors import ConfigurationError, KeyFormatError, SignatureError, safe_text
+
+__all__ = [
+    "HASHES",
+    "RSAPrivateKey",
+    "RSAPublicKey",
+    "WeakKeyWarning",
+    "load_private_key",
+    "load_public_key",
+]
+
+_MAX_INPUT = 64 * 1024
+_MAX_BITS = 16384
+_MAX_E_BITS = 256
+_RSA_OID = "1.2.840.113549.1.1.1"
+_OTHER_ALGORITHMS = {
+    "1.2.840.10045.2.1": "EC",
+    "1.2.840.10040.4.1": "DSA",
+    "1.3.101.112": "Ed25519",
+    "1.3.101.113": "Ed448",
+    "1.2.840.113549.1.1.10": "RSASSA-PSS, whose restricted keys are not supported",
+}
+
+
+class WeakKeyWarning(UserWarning):
+    """Warn that an RSA key is accepted but shorter than 2048 bits."""
+
+
+class _Digest(Protocol):
+    def digest(self) -> bytes: ...
+
+
+class _HashSpec(NamedTuple):
+    new: Callable[[bytes], _Digest]
+    prefix: bytes  # DER of DigestInfo up to the digest octets, RFC 8017 §9.2 note 1
+
+
+# hash_name -> (hashlib constructor, DigestInfo prefix); other names raise ConfigurationError.
+_x = bytes.fromhex
+HASHES: Mapping[str, _HashSpec] = MappingProxyType(
+    {
+        "sha1": _HashSpec(hashlib.sha1, _x("3021300906052b0e03021a05000414")),
+        "sha256": _HashSpec(hashlib.sha256, _x("3031300d060960864801650304020105000420")),
+        "sha384": _HashSpec(hashlib.sha384, _x("3041300d060960864801650304020205000430")),
+        "sha512": _HashSpec(hashlib.sha512, _x("3051300d060960864801650304020305000440")),
+    }
+)
+del _x
+
+
+def _emsa_encode(message: bytes, hash_name: str, k: int) -> bytes:
+    """EMSA-PKCS1-v1_5 (RFC 8017 §9.2): 00 01 FF..FF 00 || DigestInfo."""
+    spec = HASHES.get(hash_name)
+    if spec is None:
+        raise ConfigurationError(
+            f"unsupported hash {safe_text(str(hash_name))!r}; expected one of {sorted(HASHES)}"
+        )
+    t = spec.prefix + spec.new(message).digest()
+    if k < len(t) + 11:
+        raise ConfigurationError(f"RSA key is too short for {hash_name} (RFC 8017 §9.2)")
+    return b"\x00\x01" + b"\xff" * (k - len(t) - 3) + b"\x00" + t
+
+
+def _same(a: int, b: int) -> bool:
+    """Compare two non-negative integers without an early exit on the first differing byte."""
+    size = max(a.bit_length(), b.bit_length()) // 8 + 1
+    return hmac.compare_digest(a.to_bytes(size, "big"), b.to_bytes(size, "big"))
+
+
+def _der_tlv(tag: int, body: bytes) -> bytes:
+    n = len(body)
+    if n < 0x80:
+        return bytes((tag, n)) + body
+    size = (n.bit_length() + 7) // 8
+    return bytes((tag, 0x80 | size)) + n.to_bytes(size, "big") + body
+
+
+def _check_public(n: int, e: int) -> None:
+    for name, value in (("n", n), ("e", e)):
+        if type(value) is not int:
+            raise KeyFormatError(f"RSA key component {name} must be an int")
+    if n < 3 or n % 2 == 0 or n.bit_length() > _MAX_BITS:
+        raise KeyFormatError(f"RSA modulus must be odd and at most {_MAX_BITS} bits")
+    if e < 3 or e % 2 == 0 or e >= n or e.bit_length() > _MAX_E_BITS:
+        raise KeyFormatError("RSA public exponent must be odd, at least 3 and below n")
+
+
+def _fingerprint(key: RSAPublicKey | RSAPrivateKey) -> str:
+    """Return a short SHA-256 fingerprint of the DER RSAPublicKey (public data only)."""
+    ints = (_der_tlv(2, v.to_bytes(v.bit_length() // 8 + 1, "big")) for v in (key.n, key.e))
+    return hashlib.sha256(_der_tlv(0x30, b"".join(ints))).hexdigest()[:16]
+
+
+@dataclass(frozen=True, slots=True, kw_only=True, repr=False)
+class RSAPublicKey:
+    """Hold an RSA public key (n, e) and verify PKCS#1 v1.5 signatures with it."""
+
+    n: int
+    e: int
+    _k: int = field(init=False, compare=False)
+
+    def __post_init__(self) -> None:
+        _check_public(self.n, self.e)
+        object.__setattr__(self, "_k", (self.n.bit_length() + 7) // 8)
+
+    def __repr__(self) -> str:
+        return f"RSAPublicKey(size_bits={self.size_bits}, public_sha256={_fingerprint(self)!r})"
+
+    @property
+    def size_bits(self) -> int:
+        """Return the bit length of the modulus."""
+        return self.n.bit_length()
+
+    def verify(self, message: bytes, signature: bytes, hash_name: str) -> None:
+        """Verify an RSASSA-PKCS1-v1_5 signature (RFC 8017 §8.2.2); raise SignatureError if bad."""
+        expected = _emsa_encode(message, hash_name, self._k)
+        if not isinstance(signature, bytes) or len(signature) != self._k:
+            raise SignatureError()
+        s = int.from_bytes(signature, "big")
+        if s >= self.n:
+            raise SignatureError()
+        em = pow(s, self.e, self.n).to_bytes(self._k, "big")
+        if not hmac.compare_digest(em, expected):
+            raise SignatureError()
+
+
+@dataclass(frozen=True, slots=True, kw_only=True, repr=False, eq=False)
+class RSAPrivateKey:
+    """Hold an RSA private key in CRT form and make PKCS#1 v1.5 signatures with it.
+
+    Equality is identity: compare ``public_key()`` results to compare keys.
+    """
+
+    n: int
+    e: int
+    d: int
+    p: int
+    q: int
+    dp: int
+    dq: int
+    qinv: int
+    _public: RSAPublicKey = field(init=False)
+
+    def __post_init__(self) -> None:
+        public = RSAPublicKey(n=self.n, e=self.e)
+        n, e, d, p, q = self.n, self.e, self.d, self.p, self.q
+        for name in ("d", "p", "q", "dp", "dq", "qinv"):
+            if type(getattr(self, name)) is not int:
+                raise KeyFormatError(f"RSA key component {name} must be an int")
+        if not (1 < p < n and 1 < q < n and 0 < d < n):
+            raise KeyFormatError("RSA private key components are out of range")
+        if not _same(p * q, n) or _same(p, q):
+            raise KeyFormatError("RSA private key is inconsistent: n is not p*q")
+        if not (_same(e * d % (p - 1), 1) and _same(e * d % (q - 1), 1)):
+            raise KeyFormatError("RSA private key is inconsistent: d is not e^-1")
+        if not (_same(self.dp, d % (p - 1)) and _same(self.dq, d % (q - 1))):
+            raise KeyFormatError("RSA private key is inconsistent: wrong CRT exponent")
+        if not (0 < self.qinv < p and _same(self.qinv * q % p, 1)):
+            raise KeyFormatError("RSA private key is inconsistent: wrong CRT coefficient")
+        object.__setattr__(self, "_public", public)
+
+    def __repr__(self) -> str:
+        return f"RSAPrivateKey(size_bits={self.size_bits}, public_sha256={_fingerprint(self)!r})"
+
+    @property
+    def size_bits(self) -> int:
+        """Return the bit length of the modulus."""
+        return self.n.bit_length()
+
+    def public_key(self) -> RSAPublicKey:
+        """Return the public half (n, e) of this key."""
+        return self._public
+
+    def sign(
+        self,
+        message: bytes,
+        hash_name: str,
+        *,
+        random_bytes: Callable[[int], bytes] = os.urandom,
+    ) -> bytes:
+        """Sign ``message`` with RSASSA-PKCS1-v1_5 (RFC 8017 §8.2.1), blinded and self-checked."""
+        n, e, k = self.n, self.e, self._public._k
+        m = int.from_bytes(_emsa_encode(message, hash_name, k), "big")
+        raw = random_bytes(k + 8)  # 64 extra bits make the reduction bias negligible
+        if not isinstance(raw, bytes) or len(raw) != k + 8:
+            raise ConfigurationError(f"random_bytes must return {k + 8} bytes")
+        r = 2 + int.from_bytes(raw, "big") % (n - 3)  # uniform enough in [2, n-2]
+        try:
+            r_inv = pow(r, -1, n)
+        except ValueError:
+            raise ConfigurationError("random_bytes gave a non-invertible blinding") from None
+        # RSASP1 with CRT on the blinded c' = m * r^e (mod n), computed as c' mod p and c' mod q
+        # (the same value, at a quarter of the cost of reducing r^e mod n first).
+        p, q = self.p, self.q
+        mp, mq = m % p, m % q
+        m1 = pow(mp * pow(r, e, p) % p, self.dp, p)
+        m2 = pow(mq * pow(r, e, q) % q, self.dq, q)
+        s = (m2 + (self.qinv * (m1 - m2) % p) * q) * r_inv % n
+        # Self-check s^e == m (mod p and mod q, hence mod n) so a faulty CRT result, which would
+        # reveal a prime factor (Boneh-DeMillo-Lipton), is never released.
+        if not (_same(pow(s, e, p), mp) and _same(pow(s, e, q), mq)):
+            raise KeyFormatError("RSA signature failed its self-check")
+        return s.to_bytes(k, "big")
+
+
+class _Der:
+    """A strict DER cursor over ``buf[pos:end]`` (X.690 §8, §10; low tag numbers only)."""
+
+    __slots__ = ("buf", "end", "pos")
+
+    def __init__(self, buf: bytes, pos: int = 0, end: int | None = None) -> None:
+        self.buf, self.pos, self.end = buf, pos, len(buf) if end is None else end
+
+    def at_end(self) -> bool:
+        return self.pos >= self.end
+
+    def _header(self) -> tuple[int, int, int]:
+        """Return (tag, content start, content end) of the next element without consuming it."""
+        buf, pos, end = self.buf, self.pos, self.end
+        if pos + 2 > end:
+            raise KeyFormatError("key DER is truncated")
+        tag, first = buf[pos], buf[pos + 1]
+        if tag & 0x1F == 0x1F:
+            raise KeyFormatError("key DER uses an unsupported high tag number")
+        pos += 2
+        if first == 0x80:
+            raise KeyFormatError("key DER uses an indefinite length (BER, not DER)")
+        if first > 0x80:
+            size = first & 0x7F
+            if size > 3 or pos + size > end:
+                raise KeyFormatError("key DER has an invalid length")
+            length = int.from_bytes(buf[pos : pos + size], "big")
+            if buf[pos] == 0 or length < 0x80:
+                raise KeyFormatError("key DER has a non-minimal length")
+            pos += size
+        else:
+            length = first
+        if pos + length > end:
+            raise KeyFormatError("key DER is truncated (a length runs past the end)")
+        return tag, pos, pos + length
+
+    def peek(self) -> int | None:
+        return None if self.at_end() else self.buf[self.pos]
+
+    def read(self, tag: int, what: str) -> tuple[int, int]:
+        got, start, stop = self._header()
+        if got != tag:
+            raise KeyFormatError(f"key DER: expected {what}")
+        self.pos = stop
+        return start, stop
+
+    def skip(self) -> int:
+        tag, _, self.pos = self._header()
+        return tag
+
+    def seq(self, what: str, tag: int = 0x30) -> _Der:
+        return _Der(self.buf, *self.read(tag, what))
+
+    def integer(self, what: str, low: int = 1) -> int:
+        body = self.octets(what, 0x02)
+        if not body or (len(body) > 1 and body[0] == (0xFF if body[1] & 0x80 else 0)):
+            raise KeyFormatError(f"key DER: {what} is not a minimal INTEGER")
+        value = int.from_bytes(body, "big", signed=True)
+        if value < low:
+            raise KeyFormatError(f"key DER: {what} is negative or zero")
+        return value
+
+    def octets(self, what: str, tag: int = 0x04) -> bytes:
+        start, stop = self.read(tag, what)
+        return self.buf[start:stop]
+
+    def bits(self, what: str) -> bytes:
+        body = self.octets(what, 0x03)
+        if not body or body[0] != 0:
+            raise KeyFormatError(f"key DER: {what} must be a BIT STRING with no unused bits")
+        return body[1:]
+
+    def oid(self) -> str:
+        body = self.octets("an OBJECT IDENTIFIER", 0x06)
+        if not 0 < len(body) <= 64 or body[-1] & 0x80:
+            raise KeyFormatError("key DER: malformed OBJECT IDENTIFIER")
+        arcs: list[int] = []
+        value, fresh = 0, True
+        for byte in body:
+            if fresh and byte == 0x80:
+                raise KeyFormatError("key DER: non-minimal OBJECT IDENTIFIER")
+            value, fresh = (value << 7) | (byte & 0x7F), not byte & 0x80
+            if fresh:
+                arcs.append(value)
+                value = 0
+        first = min(arcs[0] // 40, 2)
+        return ".".join(map(str, [first, arcs[0] - 40 * first, *arcs[1:]]))
+
+    def done(self, what: str) -> None:
+        if not self.at_end():
+            raise KeyFormatError(f"key DER: unexpected trailing data after {what}")
+
+
+_SHAPES = {
+    (2, 2): "rsa-public",
+    (0x30, 3): "spki",
+    (0x30, 0x30, 3): "cert",
+    (0x30, 4): "encrypted",
+    (2,) * 6: "dsa",
+}
+
+
+def _sniff(der: bytes) -> tuple[str, _Der]:
+    """Name the structure ``der`` holds from the tags of its outer SEQUENCE's elements."""
+    top = _Der(der)
+    outer = top.seq("an outer SEQUENCE")
+    top.done("the key")
+    probe = _Der(der, outer.pos, outer.end)
+    tags: list[int] = []
+    while not probe.at_end() and len(tags) < 11:
+        tags.append(probe.skip())
+    shape = tuple(tags)
+    if shape[:3] == (2, 0x30, 4):
+        kind: str | None = "pkcs8"
+    elif shape[:2] == (2, 4):
+        kind = "ec"  # RFC 5915 ECPrivateKey
+    elif shape[:9] == (2,) * 9:
+        kind = "rsa-private"
+    else:
+        kind = _SHAPES.get(shape)
+    if kind is None:
+        raise KeyFormatError("not a recognised RSA key, public key or certificate structure")
+    return kind, outer
+
+
+def _algorithm(cur: _Der) -> None:
+    """Require an AlgorithmIdentifier of rsaEncryption with NULL parameters (RFC 8017 A.1)."""
+    alg = cur.seq("an AlgorithmIdentifier")
+    oid = alg.oid()
+    if oid != _RSA_OID:
+        short = re.fullmatch(r"[0-9]{1,9}(?:\.[0-9]{1,9}){1,20}", oid)  # print only tame OIDs
+        name = _OTHER_ALGORITHMS.get(oid, f"OID {oid}" if short else "an unknown OID")
+        raise KeyFormatError(f"not an RSA key (algorithm: {name})")
+    if alg.peek() == 0x05 and alg.octets("NULL parameters", 0x05):
+        raise KeyFormatError("key DER: NULL parameters must be empty")
+    alg.done("the rsaEncryption AlgorithmIdentifier")
+
+
+def _private_from(kind: str, cur: _Der) -> RSAPrivateKey:
+    if kind == "pkcs8":  # RFC 5208 PrivateKeyInfo / RFC 5958 OneAsymmetricKey
+        if cur.integer("the PKCS#8 version", 0) not in (0, 1):
+            raise KeyFormatError("unsupported PKCS#8 version")
+        _algorithm(cur)
+        inner = cur.octets("the PKCS#8 privateKey")
+        while cur.peek() in (0xA0, 0x81):  # [0] attributes, [1] publicKey (RFC 5958)
+            cur.skip()
+        cur.done("the PKCS#8 structure")
+        kind, cur = _sniff(inner)
+        if kind != "rsa-private":
+            raise KeyFormatError("PKCS#8 rsaEncryption key does not hold an RSAPrivateKey")
+    elif kind in ("rsa-public", "spki", "cert"):
+        raise KeyFormatError("this is a public key or certificate, a private key is needed")
+    if kind == "rsa-private":  # RFC 8017 A.1.2
+        if cur.integer("the RSAPrivateKey version", 0) != 0:
+            raise KeyFormatError("multi-prime RSA keys (version 1) are not supported")
+        names = ("n", "e", "d", "p", "q", "dp", "dq", "qinv")
+        parts = {name: cur.integer(f"RSA component {name}") for name in names}
+        cur.done("the RSAPrivateKey")
+        return RSAPrivateKey(**parts)
+    _refuse(kind)
+
+
+def _public_from(kind: str, cur: _Der) -> RSAPublicKey:
+    if kind == "cert":  # RFC 5280 §4.1: skip [0] version and the five fields before the SPKI
+        tbs = cur.seq("tbsCertificate")
+        if tbs.peek() == 0xA0:
+            tbs.skip()
+        for _ in range(5):  # serialNumber, signature, issuer, validity, subject
+            tbs.skip()
+        cur, kind = tbs.seq("subjectPublicKeyInfo"), "spki"
+    if kind == "spki":  # RFC 5280 §4.1.2.7
+        _algorithm(cur)
+        key = cur.bits("subjectPublicKey")
+        cur.done("the SubjectPublicKeyInfo")
+        kind, cur = _sniff(key)
+        if kind != "rsa-public":
+            raise KeyFormatError("rsaEncryption key does not hold an RSAPublicKey")
+    if kind == "rsa-public":  # RFC 8017 A.1.1
+        n, e = cur.integer("RSA modulus"), cur.integer("RSA public exponent")
+        cur.done("the RSAPublicKey")
+        return RSAPublicKey(n=n, e=e)
+    return _private_from(kind, cur).public_key()
+
+
+def _refuse(kind: str) -> NoReturn:
+    if kind == "encrypted":
+        raise KeyFormatError("encrypted keys are not supported; decrypt the key first")
+    raise KeyFormatError(f"not an RSA key ({kind.upper()} key)")
+
+
+_PEM_BEGIN = re.compile(rb"-----BEGIN ([A-Z0-9][A-Z0-9 ]{0,40})-----")
+_BASE64 = re.compile(rb"(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?")
+_LABELS = {
+    b"RSA PRIVATE KEY": "rsa-private",
+    b"PRIVATE KEY": "pkcs8",
+    b"ENCRYPTED PRIVATE KEY": "encrypted",
+    b"EC PRIVATE KEY": "ec",
+    b"DSA PRIVATE KEY": "dsa",
+    b"PUBLIC KEY": "spki",
+    b"RSA PUBLIC KEY": "rsa-public",
+    b"CERTIFICATE": "cert",
+}
+
+
+def _decode(data: str | bytes, *, private: bool) -> tuple[str, _Der]:
+    """Return the structure kind and a cursor inside the outer SEQUENCE of a PEM or DER key."""
+    raw = data.encode("utf-8", "replace") if isinstance(data, str) else data
+    if not isinstance(raw, bytes):
+        raise TypeError(f"expected PEM text or DER bytes, got {type(data).__name__}")
+    if len(raw) > _MAX_INPUT:
+        raise KeyFormatError(f"key data is over {_MAX_INPUT // 1024} KiB; refusing to parse it")
+    blocks = list(_PEM_BEGIN.finditer(raw))
+    if not blocks:
+        if isinstance(data, str) or not raw.startswith(b"\x30"):
+            raise KeyFormatError("no PEM armor (-----BEGIN ...-----) and not DER either")
+        return _sniff(raw)
+    wanted = [b for b in blocks if private and b.group(1).endswith(b"PRIVATE KEY")]
+    begin = (wanted or blocks)[0]
+    label = begin.group(1)
+    end = raw.find(b"-----END " + label + b"-----", begin.end())
+    if end < 0:
+        raise KeyFormatError(f"PEM {label.decode()!r} block has no matching END line")
+    expected = _LABELS.get(label)
+    if expected is None:
+        raise KeyFormatError(f"unsupported PEM label {label.decode()!r} (RFC 7468)")
+    if expected in ("encrypted", "ec", "dsa"):
+        _refuse(expected)
+    lines = raw[begin.end() : end].strip().splitlines()
+    if lines and b":" in lines[0]:  # RFC 1421 headers, ignored as RFC 7468 §2 permits
+        blank = next((i for i, line in enumerate(lines) if not line.strip()), None)
+        if blank is None:
+            raise KeyFormatError("PEM headers are not followed by a blank line")
+        if any(b"ENCRYPTED" in line or b"DEK-Info" in line for line in lines[:blank]):
+            _refuse("encrypted")
+        lines = lines[blank + 1 :]
+    b64 = b"".join(b"".join(lines).split())
+    if not _BASE64.fullmatch(b64):
+        raise KeyFormatError("PEM body is not valid base64")
+    kind, cur = _sniff(binascii.a2b_base64(b64))
+    if kind != expected:
+        raise KeyFormatError(f"PEM label {label.decode()!r} does not match its content")
+    return kind, cur
+
+
+_K = TypeVar("_K", RSAPublicKey, RSAPrivateKey)
+
+
+def _size_checked(key: _K, min_bits: int) -> _K:
+    """Refuse keys under ``min_bits``; warn (at the caller of load_*_key) under 2048 bits."""
+    bits = key.size_bits
+    if bits < min_bits:
+        raise KeyFormatError(f"RSA key is {bits} bits, below the minimum of {min_bits}")
+    if bits < 2048:
+        warnings.warn(f"RSA key of {bits} bits is weak; use 2048 bits or more", WeakKeyWarning, 3)
+    return key
+
+
+def load_private_key(data: str | bytes | RSAPrivateKey, *, min_bits: int = 1024) -> RSAPrivateKey:
+    """Load an RSA private key from PKCS#1 or PKCS#8, PEM or DER; refuse anything else."""
+    key = data if isinstance(data, RSAPrivateKey) else _private_from(*_decode(data, private=True))
+    return _size_checked(key, min_bits)
+
+
+def load_public_key(
+    data: str | bytes | RSAPrivateKey | RSAPublicKey, *, min_bits: int = 1024
+) -> RSAPublicKey:
+    """Load an RSA public key from SPKI, PKCS#1, a certificate or a private key, PEM or DER."""
+    if isinstance(data, RSAPublicKey):
+        return _size_checked(data, min_bits)
+    if isinstance(data, RSAPrivateKey):
+        return _size_checked(data.public_key(), min_bits)
+    return _size_checked(_public_from(*_decode(data, private=False)), min_bits)
