@@ -40,7 +40,8 @@ unit: $(DEV)
 
 # Checklist N1: the suite gives the same results with assert statements compiled out.
 unit-optimized: $(DEV)
-	$(PY) -O -m pytest -q -p no:cacheprovider --hypothesis-profile=ci-quick
+	$(PY) -O -m pytest -q -p no:cacheprovider --hypothesis-profile=ci-quick \
+		-W ignore::pytest.PytestConfigWarning
 
 bench: $(DEV)
 	$(PY) tests/bench/bench_oauth1.py

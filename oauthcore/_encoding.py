@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable
-from urllib.parse import quote_from_bytes, unquote_to_bytes
+from urllib.parse import unquote_to_bytes
 
 from .errors import ConfigurationError, ProtocolError
 
@@ -28,6 +28,10 @@ __all__ = [
 # Every ASCII character outside the unreserved set, and its %XX form.
 _RESERVED_ASCII = re.compile(r"[^A-Za-z0-9\-._~]")
 _ASCII_ESCAPES = {chr(code): f"%{code:02X}" for code in range(128)}
+
+
+# Every octet as RFC 5849 §3.6 writes it, for str.translate over latin-1 decoded bytes.
+_OCTETS = {code: f"%{code:02X}" for code in range(256) if _RESERVED_ASCII.match(chr(code))}
 
 
 def _escape(match: re.Match[str]) -> str:
@@ -51,7 +55,7 @@ def percent_encode(value: str) -> str:
         raise ConfigurationError(
             "value is not encodable as UTF-8 (lone surrogate) (RFC 5849 §3.6)"
         ) from exc
-    return quote_from_bytes(raw, safe="")
+    return raw.decode("latin-1").translate(_OCTETS)
 
 
 def encode_encoded(value: str) -> str:
@@ -70,8 +74,16 @@ def percent_decode(value: str) -> str:
         return value
     try:
         return unquote_to_bytes(value).decode("utf-8")
-    except UnicodeDecodeError as exc:
+    except UnicodeError as exc:  # not UTF-8 once decoded, or a lone surrogate beside an escape
         raise ProtocolError("percent-encoded value is not UTF-8 (RFC 5849 §3.6)") from exc
+
+
+# Escapes of the octets outside the unreserved set (upper-case hex), as a regex alternative.
+_RESERVED_ESCAPE = r"%(?:[01][0-9A-F]|2[0-9A-CF]|3[A-F]|40|5[B-E]|60|7[B-DF]|[89A-F][0-9A-F])"
+# Text already in RFC 5849 §3.6 form (%41 is not: it would have to become "A").
+_CANONICAL = re.compile(rf"(?:[A-Za-z0-9\-._~]|{_RESERVED_ESCAPE})*").fullmatch
+# A whole form string whose names and values are all in that form.
+_CANONICAL_FORM = re.compile(rf"(?:[A-Za-z0-9\-._~&=]|{_RESERVED_ESCAPE})*").fullmatch
 
 
 def form_pairs_encoded(text: str, *, max_params: int | None = None) -> list[tuple[str, str]]:
@@ -82,38 +94,36 @@ def form_pairs_encoded(text: str, *, max_params: int | None = None) -> list[tupl
     sequence, UTF-8 or not, survives. Only ``&`` separates pairs (``;`` is data, checklist F9);
     empty pairs are skipped; a pair without ``=`` has an empty value.
     """
-    pairs: list[tuple[str, str]] = []
     if not text:
-        return pairs
+        return []
+    if "+" in text:
+        text = text.replace("+", "%20")
     parts = text.split("&")
     if max_params is not None and len(parts) > max_params:
         raise ProtocolError(f"more than {max_params} form parameters (checklist F8)")
+    pairs: list[tuple[str, str]] = []
+    if _CANONICAL_FORM(text):  # the usual case: one scan, then only splitting
+        for part in parts:
+            if part:
+                name, _, value = part.partition("=")
+                pairs.append((name, value.replace("=", "%3D")))
+        return pairs
     for part in parts:
-        if not part:
-            continue
-        name, _, value = part.partition("=")
-        pairs.append((_reencode(name), _reencode(value)))
+        if part:
+            name, _, value = part.partition("=")
+            pairs.append((_reencode(name), _reencode(value)))
     return pairs
 
 
-# Text that is already in RFC 5849 §3.6 form: unreserved characters, and upper-case escapes
-# of octets outside the unreserved set only (%41 would have to become "A").
-_CANONICAL = re.compile(
-    r"(?:[A-Za-z0-9\-._~]"
-    r"|%(?:[01][0-9A-F]|2[0-9A-CF]|3[A-F]|40|5[B-E]|60|7[B-DF]|[89A-F][0-9A-F]))*"
-).fullmatch
-
-
 def _reencode(text: str) -> str:
+    # A "+" was already rewritten as %20 by form_pairs_encoded.
     if _CANONICAL(text):
         return text
     if "%" not in text and text.isascii():
-        return _RESERVED_ASCII.sub(_escape, text.replace("+", " "))
-    if "+" in text:
-        text = text.replace("+", " ")
+        return _RESERVED_ASCII.sub(_escape, text)
     # Anything outside ASCII in a raw form string is taken as UTF-8 text.
     try:
-        return quote_from_bytes(unquote_to_bytes(text), safe="")
+        return unquote_to_bytes(text).decode("latin-1").translate(_OCTETS)
     except UnicodeEncodeError as exc:
         raise ConfigurationError("form data is not encodable as UTF-8 (lone surrogate)") from exc
 

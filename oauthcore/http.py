@@ -11,21 +11,33 @@ This module imports nothing but the standard library.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 
 from .errors import ConfigurationError
 
-__all__ = ["Headers", "Request", "Response", "build_headers"]
+__all__ = ["Headers", "Request", "Response", "build_headers", "has_control", "is_token"]
 
 Headers = tuple[tuple[str, str], ...]
 """Header fields in order, as (name, value) pairs; a name may repeat."""
 
-# RFC 9110 §5.1 field-name = token; §5.5 field-value has no CTL but HTAB.
-_TOKEN = re.compile(r"[!#$%&'*+\-.^_`|~0-9A-Za-z]+")
-_BAD_VALUE = re.compile(r"[\x00-\x08\x0a-\x1f\x7f]")
-_BAD_URL = re.compile(r"[\x00-\x20\x7f]")
+# RFC 9110 §5.6.2 tchar: what a method and a field name are made of.
+TCHARS = "!#$%&'*+-.^_`|~0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
+
+
+def is_token(text: str) -> bool:
+    """True if ``text`` is a non-empty RFC 9110 token (``str.strip`` leaves nothing over)."""
+    return bool(text) and not text.strip(TCHARS)
+
+
+def has_control(text: str, *, allow_tab: bool = False) -> bool:
+    """True if ``text`` holds an ASCII control character (C0 or DEL; checklist E1).
+
+    ``allow_tab`` exempts HTAB, which a field value may hold (RFC 9110 §5.5).
+    """
+    if text.isprintable():  # fast path; it is also False for other, harmless characters
+        return False
+    return any((ch < " " and not (allow_tab and ch == "\t")) or ch == "\x7f" for ch in text)
 
 
 def build_headers(headers: Mapping[str, str] | Iterable[tuple[str, str]] | None) -> Headers:
@@ -38,9 +50,9 @@ def build_headers(headers: Mapping[str, str] | Iterable[tuple[str, str]] | None)
 
 def _check_headers(headers: Headers) -> None:
     for name, value in headers:
-        if not _TOKEN.fullmatch(name):
+        if not is_token(name):
             raise ConfigurationError(f"header name {name[:40]!r} is not an RFC 9110 token")
-        if _BAD_VALUE.search(value):
+        if has_control(value, allow_tab=True):
             raise ConfigurationError(f"value of header {name!r} contains a control character")
 
 
@@ -87,9 +99,9 @@ class Request:
         )
 
     def __post_init__(self) -> None:
-        if not _TOKEN.fullmatch(self.method):
+        if not is_token(self.method):
             raise ConfigurationError("HTTP method is not an RFC 9110 token")
-        if _BAD_URL.search(self.url):
+        if " " in self.url or has_control(self.url):
             raise ConfigurationError("URL contains a space or a control character")
         _check_headers(self.headers)
 

@@ -59,7 +59,7 @@ def test_errors_are_reported_not_raised(capsys: pytest.CaptureFixture[str]) -> N
 
 
 def test_module_entry_point() -> None:
-    done = subprocess.run(  # noqa: S603 (fixed interpreter and arguments)
+    done = subprocess.run(
         [sys.executable, "-m", "oauthcore", "--version"], capture_output=True, text=True, check=True
     )
     assert done.stdout.startswith("oauthcore ")

@@ -51,7 +51,9 @@ def test_sync_and_async_drivers_agree(fail_first: bool) -> None:
     assert seen_sync == seen_async
     if fail_first:
         assert seen_sync == [
-            "https://x.example/1", "https://x.example/1?retry=1", "https://x.example/2"
+            "https://x.example/1",
+            "https://x.example/1?retry=1",
+            "https://x.example/2",
         ]
         assert sync_result == (202, 203)
     else:

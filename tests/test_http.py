@@ -59,7 +59,7 @@ def test_repr_hides_credentials() -> None:
     request = Request.build(
         "GET",
         "https://x.example/p?oauth_signature=SIG-canary&a=1#frag",
-        headers={"Authorization": "OAuth oauth_signature=\"SIG2-canary\"", "Cookie": "c=COOKIE"},
+        headers={"Authorization": 'OAuth oauth_signature="SIG2-canary"', "Cookie": "c=COOKIE"},
         body="secret-body",
     )
     text = repr(request)

@@ -60,3 +60,19 @@ def test_no_http_client_in_the_core(client: str) -> None:
 def test_oauth1_does_not_load_rsa_until_needed() -> None:
     # HMAC users never pay for the RSA module's import.
     assert "oauthcore.rsa" not in _loaded("oauthcore.oauth1")
+
+
+def test_signing_does_not_load_the_flow_or_the_server_helper() -> None:
+    # oauthcore.oauth1 loads .flow and .verify on first use of one of their names (PEP 562).
+    loaded = set(_loaded("oauthcore.oauth1"))
+    assert "oauthcore.oauth1.client" in loaded
+    assert not {"oauthcore.oauth1.flow", "oauthcore.oauth1.verify", "threading"} & loaded
+
+
+def test_lazy_names_resolve() -> None:
+    import oauthcore.oauth1 as oauth1
+    from oauthcore.oauth1 import verify
+
+    assert oauth1.verify_request is verify.verify_request
+    with pytest.raises(AttributeError):
+        oauth1.no_such_name  # noqa: B018 (the attribute access is the test)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import inspect
+from collections.abc import Callable
 
 import oauthcore
 import oauthcore.oauth1
@@ -16,14 +17,12 @@ def test_version() -> None:
 
 def test_design_signatures() -> None:
     o1 = oauthcore.oauth1
-    params = {
+    params: dict[Callable[..., object], list[str]] = {
         o1.percent_encode: ["value"],
         o1.normalize_parameters: ["params"],
         o1.base_string_uri: ["uri"],
         o1.signature_base_string: ["method", "uri", "params"],
-        o1.sign_base_string: [
-            "base_string", "method", "client_secret", "token_secret", "rsa_key"
-        ],
+        o1.sign_base_string: ["base_string", "method", "client_secret", "token_secret", "rsa_key"],
     }
     for function, names in params.items():
         assert list(inspect.signature(function).parameters) == names, function.__name__
@@ -34,7 +33,12 @@ def test_design_signatures() -> None:
     for keyword in ("client_secret", "token_secret", "rsa_key"):
         assert sign[keyword].kind is inspect.Parameter.KEYWORD_ONLY
     assert {m.value for m in o1.SignatureMethod} == {
-        "HMAC-SHA1", "HMAC-SHA256", "HMAC-SHA512", "RSA-SHA1", "RSA-SHA256", "RSA-SHA512",
+        "HMAC-SHA1",
+        "HMAC-SHA256",
+        "HMAC-SHA512",
+        "RSA-SHA1",
+        "RSA-SHA256",
+        "RSA-SHA512",
         "PLAINTEXT",
     }
     assert issubclass(o1.SignatureMethod, str)
@@ -42,12 +46,27 @@ def test_design_signatures() -> None:
 
 def test_exported_members() -> None:
     assert sorted(oauthcore.__all__) == [
-        "ConfigurationError", "InsecureTransportError", "KeyFormatError",
-        "MissingDependencyError", "OAuthError", "ProtocolError", "ReplayError",
-        "SignatureError", "TokenResponseError", "VerificationError", "__version__",
+        "ConfigurationError",
+        "InsecureTransportError",
+        "KeyFormatError",
+        "MissingDependencyError",
+        "OAuthError",
+        "ProtocolError",
+        "ReplayError",
+        "SignatureError",
+        "TokenResponseError",
+        "VerificationError",
+        "__version__",
     ]
     assert sorted(flows.__all__) == ["Flow", "async_drive", "drive"]
-    assert sorted(http.__all__) == ["Headers", "Request", "Response", "build_headers"]
+    assert sorted(http.__all__) == [
+        "Headers",
+        "Request",
+        "Response",
+        "build_headers",
+        "has_control",
+        "is_token",
+    ]
     for name in oauthcore.oauth1.__all__:
         assert getattr(oauthcore.oauth1, name) is not None
     assert len(oauthcore.oauth1.__all__) == len(set(oauthcore.oauth1.__all__))

@@ -13,7 +13,6 @@ from __future__ import annotations
 import binascii
 import hashlib
 import os
-import re
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -23,7 +22,7 @@ from typing import TYPE_CHECKING
 from .._encoding import form_pairs_encoded, percent_encode
 from .._urls import URL, check_transport, parse_url
 from ..errors import ConfigurationError
-from ..http import Request
+from ..http import Request, has_control
 from .placement import Placement, authorization_header_from_encoded, is_form_content_type
 from .signing import (
     SignatureMethod,
@@ -45,8 +44,6 @@ __all__ = [
     "unix_time",
 ]
 
-_CONTROL = re.compile(r"[\x00-\x1f\x7f]").search
-
 
 def unix_time() -> int:
     """Return the current POSIX time in whole seconds (the default ``now=``)."""
@@ -67,7 +64,7 @@ _ALNUM = bytes.maketrans(b"+/", b"AB")
 
 
 def _check_text(name: str, value: str) -> None:
-    if _CONTROL(value):
+    if has_control(value):
         raise ConfigurationError(f"{name} contains a control character (checklist E1)")
 
 
@@ -144,13 +141,14 @@ def body_hash(body: bytes, method: SignatureMethod) -> str:
 
 
 @lru_cache(maxsize=256)
-def _request_target(url: str) -> tuple[URL, str, tuple[tuple[str, str], ...]]:
-    """Parse ``url`` once: the URL, its encoded base string URI and its encoded query pairs.
+def _resource(url: str) -> tuple[URL, str, str]:
+    """Parse a URL without its query once: the URL, how it is sent, its encoded base URI.
 
-    Memoised (a bounded LRU): a client signs the same few URLs over and over.
+    Memoised (a bounded LRU keyed on scheme, authority and path): a client signs requests to
+    the same few resources over and over, with varying queries.
     """
     parsed = parse_url(url)
-    return parsed, percent_encode(base_uri_of(parsed)), tuple(form_pairs_encoded(parsed.query))
+    return parsed, parsed.without_fragment(), percent_encode(base_uri_of(parsed))
 
 
 def sign_request(
@@ -187,7 +185,11 @@ def sign_request(
     ``now`` and ``nonce`` supply ``oauth_timestamp`` and ``oauth_nonce``; pass fixed ones only
     in tests (a nonce must never repeat with the same timestamp, §3.3).
     """
-    url, encoded_base_uri, query = _request_target(request.url)
+    # Split as RFC 3986 (and urlsplit) does: the fragment first, then the query.
+    resource, _, query = request.url.partition("#")[0].partition("?")
+    url, wire_url, encoded_base_uri = _resource(resource)
+    if query:
+        wire_url = f"{wire_url}?{query}"
     method = client.signature_method
     if method is SignatureMethod.PLAINTEXT:  # no opt-in: the secrets travel in clear
         check_transport(url, what="PLAINTEXT signing (RFC 5849 §3.4.4)")
@@ -195,7 +197,7 @@ def sign_request(
         check_transport(url, what="OAuth 1.0a request", allow_insecure=allow_insecure_transport)
 
     is_form = is_form_content_type(request.header("Content-Type"))
-    encoded = list(query)
+    encoded = form_pairs_encoded(query)
     if is_form:
         try:
             body_text = request.body.decode("ascii")
@@ -208,28 +210,28 @@ def sign_request(
                 f"request already carries the protocol parameter {name!r} (RFC 5849 §3.5)"
             )
 
-    oauth: list[tuple[str, str]] = [
-        ("oauth_consumer_key", client.key),
+    # The protocol parameters, percent-encoded once for both the base string and the request.
+    # Names are unreserved; so are the method name and the decimal timestamp.
+    oauth = [
+        ("oauth_consumer_key", percent_encode(client.key)),
         ("oauth_signature_method", method.value),
         ("oauth_timestamp", str(now())),
-        ("oauth_nonce", nonce()),
+        ("oauth_nonce", percent_encode(nonce())),
     ]
     if token is not None:
-        oauth.append(("oauth_token", token.token))
+        oauth.append(("oauth_token", percent_encode(token.token)))
     if version:
         oauth.append(("oauth_version", "1.0"))
     if callback is not None:
-        oauth.append(("oauth_callback", callback))
+        oauth.append(("oauth_callback", percent_encode(callback)))
     if verifier is not None:
-        oauth.append(("oauth_verifier", verifier))
+        oauth.append(("oauth_verifier", percent_encode(verifier)))
     if not is_form and (
         with_body_hash or (with_body_hash is None and request.body and method.hash_name)
     ):
-        oauth.append(("oauth_body_hash", body_hash(request.body, method)))
+        oauth.append(("oauth_body_hash", _encode_base64(body_hash(request.body, method))))
 
-    # Protocol parameter names are unreserved already; only the values need encoding, once.
-    oauth_encoded = [(name, percent_encode(value)) for name, value in oauth]
-    encoded.extend(oauth_encoded)
+    encoded.extend(oauth)
     base_string = base_string_from_encoded(request.method, encoded_base_uri, encoded)
     signature = sign_base_string(
         base_string,
@@ -238,12 +240,16 @@ def sign_request(
         token_secret="" if token is None else token.secret,
         rsa_key=client.rsa_key,
     )
-    if method is not SignatureMethod.PLAINTEXT:  # base64: only "+", "/" and "=" need escaping
-        signature = signature.replace("+", "%2B").replace("/", "%2F").replace("=", "%3D")
+    if method is SignatureMethod.PLAINTEXT:
+        oauth.append(("oauth_signature", percent_encode(signature)))
     else:
-        signature = percent_encode(signature)
-    oauth_encoded.append(("oauth_signature", signature))
-    return _place(request, url.without_fragment(), oauth_encoded, placement, realm, is_form)
+        oauth.append(("oauth_signature", _encode_base64(signature)))
+    return _place(request, wire_url, oauth, placement, realm, is_form)
+
+
+def _encode_base64(value: str) -> str:
+    # Percent-encode base64 text: of its alphabet only "+", "/" and "=" are reserved.
+    return value.replace("+", "%2B").replace("/", "%2F").replace("=", "%3D")
 
 
 def _place(

@@ -12,6 +12,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 from enum import Enum
+from functools import cache
 
 from .._encoding import percent_decode, percent_encode
 from ..errors import ConfigurationError, ProtocolError
@@ -38,19 +39,16 @@ class Placement(str, Enum):
         return self.value
 
 
-_FORM_TYPE = re.compile(r"\s*application/x-www-form-urlencoded\s*(;.*)?", re.IGNORECASE | re.DOTALL)
-# realm is an RFC 2617 quoted-string: printable ASCII, with '"' and '\' escaped.
-_REALM_OK = re.compile(r"[\x20-\x7e]*").fullmatch
-_REALM_ESCAPE = re.compile(r'(["\\])')
-
-
 def is_form_content_type(content_type: str | None) -> bool:
     """True if ``content_type`` is ``application/x-www-form-urlencoded``, parameters allowed.
 
     The comparison ignores letter case (RFC 9110 §8.3.1), so ``charset=...`` and odd casing
     from clients still count as a form body whose parameters are signed (§3.4.1.3.1).
     """
-    return content_type is not None and _FORM_TYPE.fullmatch(content_type) is not None
+    if content_type is None:
+        return False
+    media_type = content_type.partition(";")[0].strip().lower()
+    return media_type == "application/x-www-form-urlencoded"
 
 
 def build_authorization_header(
@@ -61,7 +59,11 @@ def build_authorization_header(
     ``realm`` is written first as a quoted-string (``"`` and ``\\`` escaped); a realm with a
     control or non-ASCII character raises ConfigurationError (checklist E2).
     """
-    encoded = [(percent_encode(name), percent_encode(value)) for name, value in params]
+    encoded = []
+    for name, value in params:
+        if not name or name == "realm":
+            raise ConfigurationError("a header parameter needs a name other than realm (§3.5.1)")
+        encoded.append((percent_encode(name), percent_encode(value)))
     return authorization_header_from_encoded(encoded, realm=realm)
 
 
@@ -71,24 +73,27 @@ def authorization_header_from_encoded(
     """Like :func:`build_authorization_header`, for parameters already percent-encoded."""
     parts = [f'{name}="{value}"' for name, value in encoded]
     if realm is not None:
-        if not _REALM_OK(realm):
+        # realm is an RFC 2617 quoted-string: printable ASCII, with '"' and '\' escaped.
+        if not (realm.isascii() and realm.isprintable()):
             raise ConfigurationError(
                 "realm must be printable ASCII (RFC 5849 §3.5.1, RFC 2617 quoted-string)"
             )
-        escaped = _REALM_ESCAPE.sub(r"\\\1", realm)
+        escaped = realm.replace("\\", "\\\\").replace('"', '\\"')
         parts.insert(0, f'realm="{escaped}"')
     return "OAuth " + ", ".join(parts)
 
 
-# One auth-param: token "=" ( quoted-string / token ), then "," or the end. The quoted-string
-# alternatives are disjoint, so matching is linear in the input (checklist M4).
-_PARAM = re.compile(
-    r"[ \t]*([!#$%&\'*+\-.^_`|~0-9A-Za-z]+)[ \t]*=[ \t]*"
-    r'(?:"((?:[^"\\\x00-\x1f\x7f]|\\[\x20-\x7e])*)"|([!#$%&\'*+\-.^_`|~0-9A-Za-z]*))'
-    r"[ \t]*(?:,|\Z)"
-)
-_SCHEME = re.compile(r"OAuth[ \t]+", re.IGNORECASE)
-_UNESCAPE = re.compile(r"\\(.)")
+@cache
+def _parser() -> tuple[re.Pattern[str], re.Pattern[str], re.Pattern[str]]:
+    """Compile the header parser's patterns on first use (signing never needs them)."""
+    # One auth-param: token "=" ( quoted-string / token ), then "," or the end. The
+    # quoted-string alternatives are disjoint, so matching is linear (checklist M4).
+    param = re.compile(
+        r"[ \t]*([!#$%&'*+\-.^_`|~0-9A-Za-z]+)[ \t]*=[ \t]*"
+        r'(?:"((?:[^"\\\x00-\x1f\x7f]|\\[\x20-\x7e])*)"|([!#$%&\'*+\-.^_`|~0-9A-Za-z]*))'
+        r"[ \t]*(?:,|\Z)"
+    )
+    return param, re.compile(r"OAuth[ \t]+", re.IGNORECASE), re.compile(r"\\(.)")
 
 
 def parse_authorization_header(value: str) -> tuple[str | None, list[tuple[str, str]]]:
@@ -100,14 +105,15 @@ def parse_authorization_header(value: str) -> tuple[str | None, list[tuple[str, 
     """
     if len(value) > MAX_HEADER_LENGTH:
         raise ProtocolError(f"Authorization header longer than {MAX_HEADER_LENGTH} characters")
-    scheme = _SCHEME.match(value)
+    param, scheme_pattern, unescape = _parser()
+    scheme = scheme_pattern.match(value)
     if scheme is None:
         raise ProtocolError("Authorization header does not use the OAuth scheme (RFC 5849 §3.5.1)")
     realm: str | None = None
     params: list[tuple[str, str]] = []
     pos, end = scheme.end(), len(value.rstrip(" \t"))
     while pos < end:
-        match = _PARAM.match(value, pos, end)
+        match = param.match(value, pos, end)
         if match is None:
             raise ProtocolError("Authorization header parameters are malformed (RFC 5849 §3.5.1)")
         name, quoted, token = match.groups()
@@ -115,7 +121,7 @@ def parse_authorization_header(value: str) -> tuple[str | None, list[tuple[str, 
         if name == "realm":
             if realm is not None:
                 raise ProtocolError("duplicated realm in Authorization header")
-            realm = _UNESCAPE.sub(r"\1", raw)
+            realm = unescape.sub(r"\1", raw)
         else:
             params.append((percent_decode(name), percent_decode(raw)))
         pos = match.end()

@@ -131,6 +131,7 @@ def verify_request(
     try:
         url = parse_url(request.url)
         encoded, oauth, realm = _collect(request, url.query)
+        encoded_base_uri = percent_encode(base_uri_of(url))
     except (ConfigurationError, ProtocolError) as exc:
         raise _invalid(f"malformed request: {exc}") from exc
 
@@ -167,9 +168,7 @@ def verify_request(
     elif token_required:
         raise _invalid("missing oauth_token (RFC 5849 §3.1)", "parameter_absent")
 
-    base_string = base_string_from_encoded(
-        request.method, percent_encode(base_uri_of(url)), encoded
-    )
+    base_string = base_string_from_encoded(request.method, encoded_base_uri, encoded)
     _check_signature(base_string, method, oauth["oauth_signature"], consumer, token_secret)
     if "oauth_body_hash" in oauth:
         _check_body_hash(request, method, oauth["oauth_body_hash"])
@@ -204,7 +203,7 @@ def _collect(
         encoded.extend(body)
     realm = None
     authorizations = [v for n, v in request.headers if n.lower() == "authorization"]
-    oauth_headers = [v for v in authorizations if v[:6].lower() == "oauth "]
+    oauth_headers = [v for v in authorizations if v[:5].lower() == "oauth" and v[5:6] in " \t"]
     if len(oauth_headers) > 1:
         raise ProtocolError("more than one OAuth Authorization header")
     if oauth_headers:
@@ -281,10 +280,11 @@ def _check_body_hash(request: Request, method: SignatureMethod, received: str) -
 class NonceCache:
     """A bounded replay memory usable as ``check_nonce`` (RFC 5849 §3.3; checklist J4, M5).
 
-    Remembers each (consumer key, token, timestamp, nonce) for ``window`` seconds, the
-    verifier's timestamp window: anything older is refused by the timestamp check anyway. At
-    most ``max_entries`` are kept; past that the oldest are forgotten first, so an attacker
-    cannot grow memory without bound. Thread-safe.
+    Remembers each (consumer key, token, timestamp, nonce) until its timestamp leaves the
+    verifier's window (``timestamp + window``): after that the timestamp check refuses the
+    request anyway, however early or late the client's clock is. At most ``max_entries`` are
+    kept; past that the oldest are forgotten first, so an attacker cannot grow memory without
+    bound. Thread-safe.
     """
 
     def __init__(
@@ -309,14 +309,15 @@ class NonceCache:
         """Record the combination; return False if it was seen within the window."""
         key = (consumer.key, token, timestamp, nonce)
         current = self._now()
+        expires = (current if timestamp is None else max(current, timestamp)) + self._window
         with self._lock:
             seen = self._seen
             while seen:
-                oldest_key, stamp = next(iter(seen.items()))
-                if current - stamp <= self._window and len(seen) < self._max:
+                oldest_key, oldest_expires = next(iter(seen.items()))
+                if oldest_expires >= current and len(seen) < self._max:
                     break
                 del seen[oldest_key]
             if key in seen:
                 return False
-            seen[key] = current
+            seen[key] = expires
             return True
