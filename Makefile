@@ -46,8 +46,12 @@ unit-optimized: $(DEV)
 bench: $(DEV)
 	$(PY) tests/bench/bench_oauth1.py
 
+# API reference from the docstrings, written to build/docs (not committed).
 docs: $(BASE)
-	$(PY) -m pydoc -w oauthcore oauthcore.oauth1 >/dev/null && mv -f oauthcore*.html docs/ 2>/dev/null || true
+	mkdir -p build/docs
+	cd build/docs && ../../$(PY) -m pydoc -w oauthcore oauthcore.http oauthcore.flows \
+		oauthcore.errors oauthcore.rsa oauthcore.oauth1 >/dev/null
+	@echo "API reference in build/docs/"
 
 clean:
-	rm -rf $(VENV) .coverage .mypy_cache .ruff_cache .pytest_cache .hypothesis
+	rm -rf $(VENV) build .coverage .mypy_cache .ruff_cache .pytest_cache .hypothesis

@@ -78,12 +78,19 @@ def percent_decode(value: str) -> str:
         raise ProtocolError("percent-encoded value is not UTF-8 (RFC 5849 §3.6)") from exc
 
 
-# Escapes of the octets outside the unreserved set (upper-case hex), as a regex alternative.
-_RESERVED_ESCAPE = r"%(?:[01][0-9A-F]|2[0-9A-CF]|3[A-F]|40|5[B-E]|60|7[B-DF]|[89A-F][0-9A-F])"
-# Text already in RFC 5849 §3.6 form (%41 is not: it would have to become "A").
-_CANONICAL = re.compile(rf"(?:[A-Za-z0-9\-._~]|{_RESERVED_ESCAPE})*").fullmatch
-# A whole form string whose names and values are all in that form.
-_CANONICAL_FORM = re.compile(rf"(?:[A-Za-z0-9\-._~&=]|{_RESERVED_ESCAPE})*").fullmatch
+_UNRESERVED_CHARS = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-._~"
+# A "%" that does not start an upper-case escape of an octet outside the unreserved set
+# (%41 would have to become "A", %7e "~"). Searching for it is a fast literal scan.
+_NON_CANONICAL_ESCAPE = re.compile(
+    r"%(?!(?:[01][0-9A-F]|2[0-9A-CF]|3[A-F]|40|5[B-E]|60|7[B-DF]|[89A-F][0-9A-F]))"
+).search
+
+
+def _is_canonical(text: str, also: str = "%") -> bool:
+    """True if ``text`` is already in RFC 5849 §3.6 form (plus the characters in ``also``)."""
+    # str.strip removes every leading and trailing character of the set: nothing is left
+    # over exactly when every character is in it.
+    return not text.strip(_UNRESERVED_CHARS + also) and not _NON_CANONICAL_ESCAPE(text)
 
 
 def form_pairs_encoded(text: str, *, max_params: int | None = None) -> list[tuple[str, str]]:
@@ -102,7 +109,7 @@ def form_pairs_encoded(text: str, *, max_params: int | None = None) -> list[tupl
     if max_params is not None and len(parts) > max_params:
         raise ProtocolError(f"more than {max_params} form parameters (checklist F8)")
     pairs: list[tuple[str, str]] = []
-    if _CANONICAL_FORM(text):  # the usual case: one scan, then only splitting
+    if _is_canonical(text, "%&="):  # the usual case: one scan, then only splitting
         for part in parts:
             if part:
                 name, _, value = part.partition("=")
@@ -117,7 +124,7 @@ def form_pairs_encoded(text: str, *, max_params: int | None = None) -> list[tupl
 
 def _reencode(text: str) -> str:
     # A "+" was already rewritten as %20 by form_pairs_encoded.
-    if _CANONICAL(text):
+    if _is_canonical(text):
         return text
     if "%" not in text and text.isascii():
         return _RESERVED_ASCII.sub(_escape, text)

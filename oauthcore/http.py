@@ -25,9 +25,18 @@ Headers = tuple[tuple[str, str], ...]
 TCHARS = "!#$%&'*+-.^_`|~0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
 
 
+# Methods and field names seen on every request: tokens, known without looking.
+_COMMON_TOKENS = frozenset(
+    (
+        "GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS",
+        "Accept", "Authorization", "Content-Type", "Content-Length", "User-Agent", "Host",
+    )
+)  # fmt: skip
+
+
 def is_token(text: str) -> bool:
     """True if ``text`` is a non-empty RFC 9110 token (``str.strip`` leaves nothing over)."""
-    return bool(text) and not text.strip(TCHARS)
+    return text in _COMMON_TOKENS or (bool(text) and not text.strip(TCHARS))
 
 
 def has_control(text: str, *, allow_tab: bool = False) -> bool:

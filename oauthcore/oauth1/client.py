@@ -28,6 +28,7 @@ from .signing import (
     SignatureMethod,
     base_string_from_encoded,
     base_uri_of,
+    hmac_signature,
     sign_base_string,
     to_signature_method,
 )
@@ -214,7 +215,7 @@ def sign_request(
     # Names are unreserved; so are the method name and the decimal timestamp.
     oauth = [
         ("oauth_consumer_key", percent_encode(client.key)),
-        ("oauth_signature_method", method.value),
+        ("oauth_signature_method", _METHOD_NAMES[method]),
         ("oauth_timestamp", str(now())),
         ("oauth_nonce", percent_encode(nonce())),
     ]
@@ -233,18 +234,32 @@ def sign_request(
 
     encoded.extend(oauth)
     base_string = base_string_from_encoded(request.method, encoded_base_uri, encoded)
-    signature = sign_base_string(
-        base_string,
-        method,
-        client_secret=client.secret,
-        token_secret="" if token is None else token.secret,
-        rsa_key=client.rsa_key,
-    )
-    if method is SignatureMethod.PLAINTEXT:
-        oauth.append(("oauth_signature", percent_encode(signature)))
-    else:
+    token_secret = "" if token is None else token.secret
+    hash_name = _HMAC_HASHES.get(method)
+    if hash_name is not None:  # the common case, without sign_base_string's dispatch
+        signature = hmac_signature(base_string, hash_name, client.secret, token_secret)
         oauth.append(("oauth_signature", _encode_base64(signature)))
+    else:
+        signature = sign_base_string(
+            base_string,
+            method,
+            client_secret=client.secret,
+            token_secret=token_secret,
+            rsa_key=client.rsa_key,
+        )
+        if method is SignatureMethod.PLAINTEXT:
+            oauth.append(("oauth_signature", percent_encode(signature)))
+        else:
+            oauth.append(("oauth_signature", _encode_base64(signature)))
     return _place(request, wire_url, oauth, placement, realm, is_form)
+
+
+_METHOD_NAMES = {method: method.value for method in SignatureMethod}
+_HMAC_HASHES = {
+    method: method.hash_name
+    for method in SignatureMethod
+    if method.hash_name is not None and not method.is_rsa
+}
 
 
 def _encode_base64(value: str) -> str:
@@ -264,13 +279,9 @@ def _place(
     headers = request.headers
     if placement is Placement.HEADER:
         value = authorization_header_from_encoded(oauth, realm=realm)
-        kept = tuple(pair for pair in headers if pair[0].lower() != "authorization")
-        return Request(
-            method=request.method,
-            url=url,
-            headers=(*kept, ("Authorization", value)),
-            body=request.body,
-        )
+        kept = [pair for pair in headers if pair[0].lower() != "authorization"]
+        kept.append(("Authorization", value))
+        return Request(method=request.method, url=url, headers=tuple(kept), body=request.body)
     if realm is not None:
         raise ConfigurationError("realm is only sent in the Authorization header (§3.5.1)")
     encoded = "&".join([f"{name}={value}" for name, value in oauth])

@@ -47,6 +47,8 @@ def is_form_content_type(content_type: str | None) -> bool:
     """
     if content_type is None:
         return False
+    if content_type == "application/x-www-form-urlencoded":
+        return True
     media_type = content_type.partition(";")[0].strip().lower()
     return media_type == "application/x-www-form-urlencoded"
 

@@ -192,3 +192,14 @@ def sign_base_string(
         secret = signing_key(client_secret, token_secret).encode("ascii")
         raw = hmac.digest(secret, message, hash_name or "")
     return binascii.b2a_base64(raw, newline=False).decode("ascii")
+
+
+def hmac_signature(base_string: str, hash_name: str, client_secret: str, token_secret: str) -> str:
+    """Return the base64 HMAC of an ASCII ``base_string`` (RFC 5849 §3.4.2).
+
+    The signing hot path of :func:`~oauthcore.oauth1.sign_request`, which knows the method
+    and produced the base string itself.
+    """
+    key = signing_key(client_secret, token_secret).encode("ascii")
+    raw = hmac.digest(key, base_string.encode("ascii"), hash_name)
+    return binascii.b2a_base64(raw, newline=False).decode("ascii")
