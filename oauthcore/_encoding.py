@@ -49,13 +49,37 @@ def percent_encode(value: str) -> str:
         if value.isalnum():
             return value
         return _RESERVED_ASCII.sub(_escape, value)
-    try:
-        raw = value.encode("utf-8")
-    except UnicodeEncodeError as exc:
-        raise ConfigurationError(
-            "value is not encodable as UTF-8 (lone surrogate) (RFC 5849 §3.6)"
-        ) from exc
+    raw = utf8(value)
+    if raw is None:
+        raise ConfigurationError("value is not encodable as UTF-8 (lone surrogate) (RFC 5849 §3.6)")
     return raw.decode("latin-1").translate(_OCTETS)
+
+
+# The helpers below turn a codec failure into None. The caller raises its own error outside
+# any ``except`` block, so no UnicodeError (whose args hold the whole input, perhaps a secret
+# or a response body) is chained to it as __cause__ or __context__ (checklist I4).
+
+
+def utf8(text: str) -> bytes | None:
+    """Return ``text`` as UTF-8, or None if it holds a lone surrogate."""
+    try:
+        return text.encode("utf-8")
+    except UnicodeEncodeError:
+        return None
+
+
+def _unquote(text: str) -> bytes | None:
+    try:
+        return unquote_to_bytes(text)
+    except UnicodeEncodeError:  # a lone surrogate beside the escapes
+        return None
+
+
+def _from_utf8(raw: bytes) -> str | None:
+    try:
+        return raw.decode("utf-8")
+    except UnicodeDecodeError:
+        return None
 
 
 def encode_encoded(value: str) -> str:
@@ -72,10 +96,11 @@ def percent_decode(value: str) -> str:
     """Decode ``%XX`` escapes, then UTF-8 (RFC 5849 §3.6); ``+`` is left as is."""
     if "%" not in value:
         return value
-    try:
-        return unquote_to_bytes(value).decode("utf-8")
-    except UnicodeError as exc:  # not UTF-8 once decoded, or a lone surrogate beside an escape
-        raise ProtocolError("percent-encoded value is not UTF-8 (RFC 5849 §3.6)") from exc
+    raw = _unquote(value)
+    decoded = None if raw is None else _from_utf8(raw)
+    if decoded is None:
+        raise ProtocolError("percent-encoded value is not UTF-8 (RFC 5849 §3.6)")
+    return decoded
 
 
 _UNRESERVED_CHARS = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-._~"
@@ -129,10 +154,10 @@ def _reencode(text: str) -> str:
     if "%" not in text and text.isascii():
         return _RESERVED_ASCII.sub(_escape, text)
     # Anything outside ASCII in a raw form string is taken as UTF-8 text.
-    try:
-        return unquote_to_bytes(text).decode("latin-1").translate(_OCTETS)
-    except UnicodeEncodeError as exc:
-        raise ConfigurationError("form data is not encodable as UTF-8 (lone surrogate)") from exc
+    raw = _unquote(text)
+    if raw is None:
+        raise ConfigurationError("form data is not encodable as UTF-8 (lone surrogate)")
+    return raw.decode("latin-1").translate(_OCTETS)
 
 
 def decode_form(data: str | bytes, *, max_params: int | None = None) -> list[tuple[str, str]]:
@@ -142,10 +167,9 @@ def decode_form(data: str | bytes, *, max_params: int | None = None) -> list[tup
     :class:`~oauthcore.ProtocolError` without quoting the data.
     """
     if isinstance(data, bytes):
-        try:
-            data = data.decode("ascii")
-        except UnicodeDecodeError as exc:
-            raise ProtocolError("form-encoded data is not ASCII") from exc
+        if not data.isascii():
+            raise ProtocolError("form-encoded data is not ASCII")
+        data = data.decode("ascii")
     pairs: list[tuple[str, str]] = []
     if not data:
         return pairs

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from functools import lru_cache
 from typing import NamedTuple
-from urllib.parse import urlsplit
+from urllib.parse import SplitResult, urlsplit
 
 from .errors import ConfigurationError, InsecureTransportError
 from .http import has_control
@@ -66,15 +66,27 @@ def parse_url(url: str) -> URL:
     """
     if " " in url or has_control(url):
         raise ConfigurationError("URL contains a space or a control character (checklist F1)")
-    try:
-        parts = urlsplit(url)
-    except ValueError as exc:  # unbalanced brackets, NFKC-decomposing netloc (CVE-2019-9636)
-        raise ConfigurationError(f"URL cannot be parsed: {exc}") from exc
+    parts = _split(url)
+    if parts is None:
+        raise ConfigurationError(
+            "URL cannot be parsed: a malformed IPv6 literal, or an authority with characters "
+            "that Unicode normalisation turns into separators (checklist F3, F4)"
+        )
     scheme = parts.scheme.lower()
     if scheme not in _DEFAULT_PORTS:
         raise ConfigurationError("URL scheme must be http or https")
     host, port = _split_authority(parts.netloc)
     return URL(scheme, host, port, parts.path, parts.query, parts.fragment)
+
+
+def _split(url: str) -> SplitResult | None:
+    # urlsplit refuses unbalanced brackets and netlocs that NFKC-normalise into separators
+    # (CVE-2019-9636) with a message quoting the netloc, userinfo included: return None so
+    # the caller's error is raised outside this block and chains none of that text.
+    try:
+        return urlsplit(url)
+    except ValueError:
+        return None
 
 
 def _split_authority(netloc: str) -> tuple[str, int | None]:

@@ -10,14 +10,14 @@ worked on the two CRT halves; ``s = s' * r^-1 mod n``) and checks ``s^e == c`` (
 hence mod n) before releasing ``s``: a faulty CRT half would reveal a prime factor. Python's
 ``pow`` is not constant-time in its exponent; blinding hides the message, not the exponent.
 
-Keys are parsed by a small strict DER reader: definite minimal lengths only, minimal positive
-INTEGERs, no trailing bytes, input capped at 64 KiB, no recursion. Error messages never contain
-key material. This module imports nothing but the standard library.
+Keys are parsed by the small strict DER reader and PEM decoder of ``oauthcore._der``: definite
+minimal lengths only, minimal positive INTEGERs, no trailing bytes, input capped at 64 KiB, no
+recursion. Error messages never contain key material. This module imports nothing but the
+standard library.
 """
 
 from __future__ import annotations
 
-import binascii
 import hashlib
 import hmac
 import os
@@ -28,6 +28,7 @@ from dataclasses import dataclass, field
 from types import MappingProxyType
 from typing import NamedTuple, NoReturn, Protocol, TypeVar
 
+from ._der import DerReader, der_tlv, pem_base64, pem_begins, pem_end, pem_sections
 from .errors import ConfigurationError, KeyFormatError, SignatureError, safe_text
 
 __all__ = [
@@ -97,14 +98,6 @@ def _same(a: int, b: int) -> bool:
     return hmac.compare_digest(a.to_bytes(size, "big"), b.to_bytes(size, "big"))
 
 
-def _der_tlv(tag: int, body: bytes) -> bytes:
-    n = len(body)
-    if n < 0x80:
-        return bytes((tag, n)) + body
-    size = (n.bit_length() + 7) // 8
-    return bytes((tag, 0x80 | size)) + n.to_bytes(size, "big") + body
-
-
 def _check_public(n: int, e: int) -> None:
     for name, value in (("n", n), ("e", e)):
         if type(value) is not int:
@@ -117,8 +110,8 @@ def _check_public(n: int, e: int) -> None:
 
 def _fingerprint(key: RSAPublicKey | RSAPrivateKey) -> str:
     """Return a short SHA-256 fingerprint of the DER RSAPublicKey (public data only)."""
-    ints = (_der_tlv(2, v.to_bytes(v.bit_length() // 8 + 1, "big")) for v in (key.n, key.e))
-    return hashlib.sha256(_der_tlv(0x30, b"".join(ints))).hexdigest()[:16]
+    ints = (der_tlv(2, v.to_bytes(v.bit_length() // 8 + 1, "big")) for v in (key.n, key.e))
+    return hashlib.sha256(der_tlv(0x30, b"".join(ints))).hexdigest()[:16]
 
 
 @dataclass(frozen=True, slots=True, kw_only=True, repr=False)
@@ -233,99 +226,6 @@ class RSAPrivateKey:
         return s.to_bytes(k, "big")
 
 
-class _Der:
-    """A strict DER cursor over ``buf[pos:end]`` (X.690 §8, §10; low tag numbers only)."""
-
-    __slots__ = ("buf", "end", "pos")
-
-    def __init__(self, buf: bytes, pos: int = 0, end: int | None = None) -> None:
-        self.buf, self.pos, self.end = buf, pos, len(buf) if end is None else end
-
-    def at_end(self) -> bool:
-        return self.pos >= self.end
-
-    def _header(self) -> tuple[int, int, int]:
-        """Return (tag, content start, content end) of the next element without consuming it."""
-        buf, pos, end = self.buf, self.pos, self.end
-        if pos + 2 > end:
-            raise KeyFormatError("key DER is truncated")
-        tag, first = buf[pos], buf[pos + 1]
-        if tag & 0x1F == 0x1F:
-            raise KeyFormatError("key DER uses an unsupported high tag number")
-        pos += 2
-        if first == 0x80:
-            raise KeyFormatError("key DER uses an indefinite length (BER, not DER)")
-        if first > 0x80:
-            size = first & 0x7F
-            if size > 3 or pos + size > end:
-                raise KeyFormatError("key DER has an invalid length")
-            length = int.from_bytes(buf[pos : pos + size], "big")
-            if buf[pos] == 0 or length < 0x80:
-                raise KeyFormatError("key DER has a non-minimal length")
-            pos += size
-        else:
-            length = first
-        if pos + length > end:
-            raise KeyFormatError("key DER is truncated (a length runs past the end)")
-        return tag, pos, pos + length
-
-    def peek(self) -> int | None:
-        return None if self.at_end() else self.buf[self.pos]
-
-    def read(self, tag: int, what: str) -> tuple[int, int]:
-        got, start, stop = self._header()
-        if got != tag:
-            raise KeyFormatError(f"key DER: expected {what}")
-        self.pos = stop
-        return start, stop
-
-    def skip(self) -> int:
-        tag, _, self.pos = self._header()
-        return tag
-
-    def seq(self, what: str, tag: int = 0x30) -> _Der:
-        return _Der(self.buf, *self.read(tag, what))
-
-    def integer(self, what: str, low: int = 1) -> int:
-        body = self.octets(what, 0x02)
-        if not body or (len(body) > 1 and body[0] == (0xFF if body[1] & 0x80 else 0)):
-            raise KeyFormatError(f"key DER: {what} is not a minimal INTEGER")
-        value = int.from_bytes(body, "big", signed=True)
-        if value < low:
-            raise KeyFormatError(f"key DER: {what} is negative or zero")
-        return value
-
-    def octets(self, what: str, tag: int = 0x04) -> bytes:
-        start, stop = self.read(tag, what)
-        return self.buf[start:stop]
-
-    def bits(self, what: str) -> bytes:
-        body = self.octets(what, 0x03)
-        if not body or body[0] != 0:
-            raise KeyFormatError(f"key DER: {what} must be a BIT STRING with no unused bits")
-        return body[1:]
-
-    def oid(self) -> str:
-        body = self.octets("an OBJECT IDENTIFIER", 0x06)
-        if not 0 < len(body) <= 64 or body[-1] & 0x80:
-            raise KeyFormatError("key DER: malformed OBJECT IDENTIFIER")
-        arcs: list[int] = []
-        value, fresh = 0, True
-        for byte in body:
-            if fresh and byte == 0x80:
-                raise KeyFormatError("key DER: non-minimal OBJECT IDENTIFIER")
-            value, fresh = (value << 7) | (byte & 0x7F), not byte & 0x80
-            if fresh:
-                arcs.append(value)
-                value = 0
-        first = min(arcs[0] // 40, 2)
-        return ".".join(map(str, [first, arcs[0] - 40 * first, *arcs[1:]]))
-
-    def done(self, what: str) -> None:
-        if not self.at_end():
-            raise KeyFormatError(f"key DER: unexpected trailing data after {what}")
-
-
 _SHAPES = {
     (2, 2): "rsa-public",
     (0x30, 3): "spki",
@@ -335,12 +235,12 @@ _SHAPES = {
 }
 
 
-def _sniff(der: bytes) -> tuple[str, _Der]:
+def _sniff(der: bytes) -> tuple[str, DerReader]:
     """Name the structure ``der`` holds from the tags of its outer SEQUENCE's elements."""
-    top = _Der(der)
+    top = DerReader(der)
     outer = top.seq("an outer SEQUENCE")
     top.done("the key")
-    probe = _Der(der, outer.pos, outer.end)
+    probe = DerReader(der, outer.pos, outer.end)
     tags: list[int] = []
     while not probe.at_end() and len(tags) < 11:
         tags.append(probe.skip())
@@ -358,7 +258,7 @@ def _sniff(der: bytes) -> tuple[str, _Der]:
     return kind, outer
 
 
-def _algorithm(cur: _Der) -> None:
+def _algorithm(cur: DerReader) -> None:
     """Require an AlgorithmIdentifier of rsaEncryption with NULL parameters (RFC 8017 A.1)."""
     alg = cur.seq("an AlgorithmIdentifier")
     oid = alg.oid()
@@ -371,7 +271,7 @@ def _algorithm(cur: _Der) -> None:
     alg.done("the rsaEncryption AlgorithmIdentifier")
 
 
-def _private_from(kind: str, cur: _Der) -> RSAPrivateKey:
+def _private_from(kind: str, cur: DerReader) -> RSAPrivateKey:
     if kind == "pkcs8":  # RFC 5208 PrivateKeyInfo / RFC 5958 OneAsymmetricKey
         if cur.integer("the PKCS#8 version", 0) not in (0, 1):
             raise KeyFormatError("unsupported PKCS#8 version")
@@ -395,7 +295,7 @@ def _private_from(kind: str, cur: _Der) -> RSAPrivateKey:
     _refuse(kind)
 
 
-def _public_from(kind: str, cur: _Der) -> RSAPublicKey:
+def _public_from(kind: str, cur: DerReader) -> RSAPublicKey:
     if kind == "cert":  # RFC 5280 §4.1: skip [0] version and the five fields before the SPKI
         tbs = cur.seq("tbsCertificate")
         if tbs.peek() == 0xA0:
@@ -423,8 +323,6 @@ def _refuse(kind: str) -> NoReturn:
     raise KeyFormatError(f"not an RSA key ({kind.upper()} key)")
 
 
-_PEM_BEGIN = re.compile(rb"-----BEGIN ([A-Z0-9][A-Z0-9 ]{0,40})-----")
-_BASE64 = re.compile(rb"(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?")
 _LABELS = {
     b"RSA PRIVATE KEY": "rsa-private",
     b"PRIVATE KEY": "pkcs8",
@@ -437,14 +335,14 @@ _LABELS = {
 }
 
 
-def _decode(data: str | bytes, *, private: bool) -> tuple[str, _Der]:
+def _decode(data: str | bytes, *, private: bool) -> tuple[str, DerReader]:
     """Return the structure kind and a cursor inside the outer SEQUENCE of a PEM or DER key."""
     raw = data.encode("utf-8", "replace") if isinstance(data, str) else data
     if not isinstance(raw, bytes):
         raise TypeError(f"expected PEM text or DER bytes, got {type(data).__name__}")
     if len(raw) > _MAX_INPUT:
         raise KeyFormatError(f"key data is over {_MAX_INPUT // 1024} KiB; refusing to parse it")
-    blocks = list(_PEM_BEGIN.finditer(raw))
+    blocks = pem_begins(raw)
     if not blocks:
         if isinstance(data, str) or not raw.startswith(b"\x30"):
             raise KeyFormatError("no PEM armor (-----BEGIN ...-----) and not DER either")
@@ -452,26 +350,16 @@ def _decode(data: str | bytes, *, private: bool) -> tuple[str, _Der]:
     wanted = [b for b in blocks if private and b.group(1).endswith(b"PRIVATE KEY")]
     begin = (wanted or blocks)[0]
     label = begin.group(1)
-    end = raw.find(b"-----END " + label + b"-----", begin.end())
-    if end < 0:
-        raise KeyFormatError(f"PEM {label.decode()!r} block has no matching END line")
+    end = pem_end(raw, begin)
     expected = _LABELS.get(label)
     if expected is None:
         raise KeyFormatError(f"unsupported PEM label {label.decode()!r} (RFC 7468)")
     if expected in ("encrypted", "ec", "dsa"):
         _refuse(expected)
-    lines = raw[begin.end() : end].strip().splitlines()
-    if lines and b":" in lines[0]:  # RFC 1421 headers, ignored as RFC 7468 §2 permits
-        blank = next((i for i, line in enumerate(lines) if not line.strip()), None)
-        if blank is None:
-            raise KeyFormatError("PEM headers are not followed by a blank line")
-        if any(b"ENCRYPTED" in line or b"DEK-Info" in line for line in lines[:blank]):
-            _refuse("encrypted")
-        lines = lines[blank + 1 :]
-    b64 = b"".join(b"".join(lines).split())
-    if not _BASE64.fullmatch(b64):
-        raise KeyFormatError("PEM body is not valid base64")
-    kind, cur = _sniff(binascii.a2b_base64(b64))
+    headers, lines = pem_sections(raw[begin.end() : end])
+    if any(b"ENCRYPTED" in line or b"DEK-Info" in line for line in headers):
+        _refuse("encrypted")
+    kind, cur = _sniff(pem_base64(lines))
     if kind != expected:
         raise KeyFormatError(f"PEM label {label.decode()!r} does not match its content")
     return kind, cur

@@ -55,3 +55,48 @@ print(sign_base_string("x", "RSA-SHA1", rsa_key=pem))
     )
     assert done.returncode == 0, done.stderr[-500:]
     assert len(done.stdout.strip()) == 172  # base64 of a 1024-bit signature
+
+
+def _chain_text(error: BaseException) -> str:
+    seen: list[str] = []
+    current: BaseException | None = error
+    while current is not None:
+        seen.extend((str(current), repr(current), repr(current.args)))
+        current = current.__cause__ or current.__context__
+    return "\n".join(seen)
+
+
+@pytest.mark.checklist("I4")
+def test_decoding_failures_do_not_chain_the_data() -> None:
+    # A UnicodeError's args hold the whole input; oauthcore raises its own errors without it.
+    from oauthcore.http import Request, Response
+    from oauthcore.oauth1 import (
+        ClientCredentials,
+        parse_credentials_response,
+        percent_encode,
+        sign_request,
+    )
+
+    secret = "CS-canary-\ud800-secret"
+    with pytest.raises(OAuthError) as info:
+        percent_encode(secret)
+    assert "canary" not in _chain_text(info.value)
+
+    client = ClientCredentials(key="ck", secret="s")
+    form = Request.build(
+        "POST",
+        "https://x.example/",
+        headers={"Content-Type": "application/x-www-form-urlencoded"},
+        body="password=BODY-canary\xff".encode("latin-1"),
+    )
+    with pytest.raises(OAuthError) as info:
+        sign_request(form, client)
+    assert "canary" not in _chain_text(info.value)
+
+    for body in (b'{"oauth_token": "AT-canary", "x": \xff}', b'{"oauth_token": "AT-canary",'):
+        with pytest.raises(TokenResponseError) as response_info:
+            parse_credentials_response(
+                Response(status=200, headers=(("Content-Type", "application/json"),), body=body),
+                temporary=False,
+            )
+        assert "canary" not in _chain_text(response_info.value)

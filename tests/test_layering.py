@@ -11,6 +11,7 @@ import pytest
 CORE_MODULES = [
     "oauthcore",
     "oauthcore._cli",
+    "oauthcore._der",
     "oauthcore._encoding",
     "oauthcore._urls",
     "oauthcore.errors",

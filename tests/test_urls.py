@@ -146,3 +146,13 @@ def test_transport_opt_in_is_per_call() -> None:
         check_transport(url, what="x")
     assert "http://api.example.com" in str(info.value)
     check_transport(parse_url("http://LocalHost:8080/"), what="x")
+
+
+@pytest.mark.checklist("F2", "F3")
+def test_unparseable_authority_is_not_echoed() -> None:
+    # urlsplit's own message would quote the netloc, password and all.
+    with pytest.raises(ConfigurationError) as info:
+        parse_url("https://user:hunter2\uff03x@as.example/")
+    assert "hunter2" not in str(info.value)
+    assert info.value.__cause__ is None
+    assert info.value.__context__ is None

@@ -200,11 +200,9 @@ def sign_request(
     is_form = is_form_content_type(request.header("Content-Type"))
     encoded = form_pairs_encoded(query)
     if is_form:
-        try:
-            body_text = request.body.decode("ascii")
-        except UnicodeDecodeError as exc:
-            raise ConfigurationError("form-encoded body must be ASCII") from exc
-        encoded.extend(form_pairs_encoded(body_text))
+        if not request.body.isascii():
+            raise ConfigurationError("form-encoded body must be ASCII")
+        encoded.extend(form_pairs_encoded(request.body.decode("ascii")))
     for name, _ in encoded:
         if name.startswith("oauth_"):
             raise ConfigurationError(

@@ -212,11 +212,22 @@ def _decode_fields(response: Response, kind: str) -> dict[str, str]:
     return fields
 
 
-def _json_fields(body: bytes, kind: str) -> dict[str, str]:
+_NOT_JSON = object()
+
+
+def _load_json(body: bytes) -> object:
+    # The sentinel lets the caller raise outside this ``except``: a decoding error holds the
+    # whole body, which must not ride along as __context__ (checklist I4).
     try:
-        data = json.loads(body.decode("utf-8"))
-    except (UnicodeDecodeError, ValueError, RecursionError) as exc:
-        raise TokenResponseError(f"{kind} response is neither a form nor JSON") from exc
+        return json.loads(body.decode("utf-8"))
+    except (UnicodeDecodeError, ValueError, RecursionError):
+        return _NOT_JSON
+
+
+def _json_fields(body: bytes, kind: str) -> dict[str, str]:
+    data = _load_json(body)
+    if data is _NOT_JSON:
+        raise TokenResponseError(f"{kind} response is neither a form nor JSON")
     if not isinstance(data, dict):
         raise TokenResponseError(f"{kind} response is JSON but not an object")
     fields: dict[str, str] = {}

@@ -15,7 +15,7 @@ from collections.abc import Iterable
 from enum import Enum
 from typing import TYPE_CHECKING
 
-from .._encoding import encode_encoded, form_pairs_encoded, percent_encode
+from .._encoding import encode_encoded, form_pairs_encoded, percent_encode, utf8
 from .._urls import URL, parse_url
 from ..errors import ConfigurationError
 
@@ -174,10 +174,9 @@ def sign_base_string(
     pass the object when signing many requests).
     """
     method = to_signature_method(method)
-    try:
-        message = base_string.encode("utf-8")
-    except UnicodeEncodeError as exc:
-        raise ConfigurationError("base string is not encodable as UTF-8") from exc
+    message = utf8(base_string)
+    if message is None:
+        raise ConfigurationError("base string is not encodable as UTF-8")
     if method is SignatureMethod.PLAINTEXT:
         return signing_key(client_secret, token_secret)
     hash_name = _HASH_NAMES[method]
