@@ -215,3 +215,12 @@ def test_driver_throws_transport_errors_into_the_flow() -> None:
 
     with pytest.raises(ConnectionResetError):
         drive(credentials_flow(request, temporary=True), broken)
+
+
+@pytest.mark.checklist("F6")
+def test_endpoint_urls_with_a_fragment_are_refused() -> None:
+    with pytest.raises(ConfigurationError):
+        build_temporary_credentials_request("https://photos.example.net/initiate#x", CLIENT)
+    temporary = TokenCredentials(token="t", secret="s")
+    with pytest.raises(ConfigurationError):
+        build_token_request("https://photos.example.net/token#x", CLIENT, temporary, "v")

@@ -41,6 +41,14 @@ MAX_RESPONSE_BYTES = 64 * 1024
 _MAX_PARAMS = 100
 
 
+def _endpoint_request(method: str, url: str, what: str) -> Request:
+    # An endpoint URI with a fragment is a configuration mistake, not something to strip
+    # silently as for resource URLs (checklist F6).
+    if "#" in url:
+        raise ConfigurationError(f"{what} URL must not have a fragment")
+    return Request(method=method, url=url)
+
+
 def build_temporary_credentials_request(
     url: str,
     client: ClientCredentials,
@@ -59,7 +67,7 @@ def build_temporary_credentials_request(
     ``callback`` is the absolute URI the provider redirects to, or ``"oob"`` (out of band).
     """
     return sign_request(
-        Request(method=method, url=url),
+        _endpoint_request(method, url, "temporary credentials endpoint"),
         client,
         callback=callback,
         placement=placement,
@@ -147,7 +155,7 @@ def build_token_request(
     if not verifier:
         raise ConfigurationError("oauth_verifier is required (RFC 5849 §2.3)")
     return sign_request(
-        Request(method=method, url=url),
+        _endpoint_request(method, url, "token endpoint"),
         client,
         temporary,
         verifier=verifier,
