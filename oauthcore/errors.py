@@ -9,7 +9,15 @@ caller would catch on its own::
     ├── MissingDependencyError (ImportError) an optional extra is not installed
     ├── InsecureTransportError               plain http:// where TLS is required
     ├── ProtocolError (ValueError)           a peer sent something malformed
-    │   └── TokenResponseError               ... in a token/credentials response
+    │   ├── TokenResponseError               ... in a token/credentials response
+    │   └── AuthorizationResponseError       ... in an authorization response (callback)
+    │       ├── StateMismatchError           ... whose state is missing or not ours
+    │       └── IssuerMismatchError          ... whose iss is missing or not our issuer
+    ├── OAuthServerError                     the provider answered with an OAuth error code
+    │   └── one subclass per RFC 6749/6750 code (InvalidGrantError, AccessDeniedError, ...)
+    ├── TokenExpiredError                    the token expired and cannot be renewed
+    ├── RefreshOutcomeUnknown                a refresh was sent but its answer was lost
+    ├── UnsupportedTokenTypeError            a token of a type oauthcore cannot present
     └── VerificationError                    server side: a received request is refused
         ├── SignatureError                   ... because its signature does not verify
         └── ReplayError                      ... because its nonce was already used
@@ -22,25 +30,56 @@ This module imports nothing but the standard library.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+
 __all__ = [
+    "SERVER_ERRORS",
+    "AccessDeniedError",
+    "AuthorizationResponseError",
     "ConfigurationError",
     "InsecureTransportError",
+    "InsufficientScopeError",
+    "InvalidClientError",
+    "InvalidGrantError",
+    "InvalidRequestError",
+    "InvalidScopeError",
+    "InvalidTokenError",
+    "IssuerMismatchError",
     "KeyFormatError",
     "MissingDependencyError",
     "OAuthError",
+    "OAuthServerError",
     "ProtocolError",
+    "RefreshOutcomeUnknown",
     "ReplayError",
+    "ServerError",
     "SignatureError",
+    "StateMismatchError",
+    "TemporarilyUnavailableError",
+    "TokenExpiredError",
     "TokenResponseError",
+    "UnauthorizedClientError",
+    "UnsupportedGrantTypeError",
+    "UnsupportedResponseTypeError",
+    "UnsupportedTokenTypeError",
     "VerificationError",
     "safe_text",
+    "server_error",
 ]
 
 _MAX_TEXT = 256
 
 
-def safe_text(text: str, *, limit: int = _MAX_TEXT) -> str:
-    """Return peer-supplied ``text`` fit for a message: control characters escaped, truncated."""
+def safe_text(text: str, *, limit: int = _MAX_TEXT, scrub: Iterable[str] = ()) -> str:
+    """Return peer-supplied ``text`` fit for a message: control characters escaped, truncated.
+
+    Every non-empty value in ``scrub`` (the secrets the caller knows of: a code, a client
+    secret, a refresh token, a verifier) is replaced by ``***`` first, in case the peer echoed
+    it (checklist B10, I5).
+    """
+    for secret in scrub:
+        if secret:
+            text = text.replace(secret, "***")
     out = []
     for ch in text[:limit]:
         code = ord(ch)
@@ -92,6 +131,199 @@ class TokenResponseError(ProtocolError):
     def __init__(self, message: str, *, status: int | None = None) -> None:
         super().__init__(message if status is None else f"{message} (HTTP {status})")
         self.status = status
+
+
+class AuthorizationResponseError(ProtocolError):
+    """The authorization response (the redirect back to the client) cannot be used.
+
+    RFC 6749 §4.1.2, §3.1 (a parameter may appear once), RFC 9207.
+    """
+
+
+class StateMismatchError(AuthorizationResponseError):
+    """``state`` is missing, repeated, already used, or not the one this client sent.
+
+    RFC 6749 §10.12, RFC 9700 §2.1: checked before anything else in the response is read.
+    """
+
+
+class IssuerMismatchError(AuthorizationResponseError):
+    """``iss`` differs from the expected issuer, or is missing where the server sends it.
+
+    RFC 9207 §2.4: compared as a plain string, with no normalisation.
+    """
+
+
+class OAuthServerError(OAuthError):
+    """The provider answered with an OAuth error (RFC 6749 §4.1.2.1, §5.2; RFC 6750 §3.1).
+
+    ``error`` is the code as sent (escaped), ``error_description`` the provider's text escaped,
+    truncated and scrubbed of known secrets, ``error_uri`` its URI (never fetched), ``status``
+    the HTTP status when there was one. ``retryable`` is True for ``server_error`` and
+    ``temporarily_unavailable``: trying again later, or with a new flow, may succeed.
+    Build one with :func:`server_error`, which picks the subclass for the code.
+    """
+
+    code: str | None = None
+    retryable = False
+
+    def __init__(
+        self,
+        error: str,
+        *,
+        error_description: str | None = None,
+        error_uri: str | None = None,
+        status: int | None = None,
+    ) -> None:
+        message = error if error_description is None else f"{error}: {error_description}"
+        super().__init__(message if status is None else f"{message} (HTTP {status})")
+        self.error = error
+        self.error_description = error_description
+        self.error_uri = error_uri
+        self.status = status
+
+
+class InvalidRequestError(OAuthServerError):
+    """``invalid_request``: a parameter is missing, repeated, or malformed."""
+
+    code = "invalid_request"
+
+
+class InvalidClientError(OAuthServerError):
+    """``invalid_client``: client authentication failed (RFC 6749 §5.2)."""
+
+    code = "invalid_client"
+
+
+class InvalidGrantError(OAuthServerError):
+    """``invalid_grant``: the code, refresh token or credentials are invalid, expired or revoked.
+
+    On a refresh this is terminal: the authorization must be started again (checklist G4).
+    """
+
+    code = "invalid_grant"
+
+
+class UnauthorizedClientError(OAuthServerError):
+    """``unauthorized_client``: the client may not use this grant or response type."""
+
+    code = "unauthorized_client"
+
+
+class UnsupportedGrantTypeError(OAuthServerError):
+    """``unsupported_grant_type`` (RFC 6749 §5.2)."""
+
+    code = "unsupported_grant_type"
+
+
+class UnsupportedResponseTypeError(OAuthServerError):
+    """``unsupported_response_type`` (RFC 6749 §4.1.2.1)."""
+
+    code = "unsupported_response_type"
+
+
+class InvalidScopeError(OAuthServerError):
+    """``invalid_scope``: the requested scope is invalid, unknown or exceeds the grant."""
+
+    code = "invalid_scope"
+
+
+class AccessDeniedError(OAuthServerError):
+    """``access_denied``: the resource owner or the server refused (RFC 6749 §4.1.2.1)."""
+
+    code = "access_denied"
+
+
+class ServerError(OAuthServerError):
+    """``server_error``: the authorization server failed; a new attempt may succeed."""
+
+    code = "server_error"
+    retryable = True
+
+
+class TemporarilyUnavailableError(OAuthServerError):
+    """``temporarily_unavailable``: the server is overloaded or in maintenance."""
+
+    code = "temporarily_unavailable"
+    retryable = True
+
+
+class InvalidTokenError(OAuthServerError):
+    """``invalid_token``: the access token is expired, revoked or malformed (RFC 6750 §3.1)."""
+
+    code = "invalid_token"
+
+
+class InsufficientScopeError(OAuthServerError):
+    """``insufficient_scope``: the token lacks the scope the resource needs (RFC 6750 §3.1)."""
+
+    code = "insufficient_scope"
+
+
+SERVER_ERRORS: dict[str, type[OAuthServerError]] = {
+    cls.code: cls
+    for cls in (
+        InvalidRequestError,
+        InvalidClientError,
+        InvalidGrantError,
+        UnauthorizedClientError,
+        UnsupportedGrantTypeError,
+        UnsupportedResponseTypeError,
+        InvalidScopeError,
+        AccessDeniedError,
+        ServerError,
+        TemporarilyUnavailableError,
+        InvalidTokenError,
+        InsufficientScopeError,
+    )
+    if cls.code is not None
+}
+"""The RFC 6749/6750 error codes and their classes; any other code stays an OAuthServerError."""
+
+
+def server_error(
+    error: str,
+    *,
+    error_description: str | None = None,
+    error_uri: str | None = None,
+    status: int | None = None,
+    scrub: Iterable[str] = (),
+) -> OAuthServerError:
+    """Return the typed error for a provider's error response, its text made safe.
+
+    ``error``, ``error_description`` and ``error_uri`` are the raw values received; they are
+    escaped, truncated and scrubbed of every value in ``scrub`` (checklist B9, B10, I5). An
+    unknown code gives a plain :class:`OAuthServerError` carrying it.
+    """
+    scrub = tuple(scrub)
+    cls = SERVER_ERRORS.get(error, OAuthServerError)
+    return cls(
+        safe_text(error, limit=64, scrub=scrub),
+        error_description=None
+        if error_description is None
+        else safe_text(error_description, scrub=scrub),
+        error_uri=None if error_uri is None else safe_text(error_uri, scrub=scrub),
+        status=status,
+    )
+
+
+class TokenExpiredError(OAuthError):
+    """The access token has expired and there is no way to renew it (checklist G8)."""
+
+
+class RefreshOutcomeUnknown(OAuthError):
+    """A refresh request was sent but no answer arrived: it is not replayed (checklist G5).
+
+    With refresh-token rotation a replay could revoke the whole grant (RFC 9700 §4.14). The
+    old token is kept; the caller decides whether to try again or to re-authorize.
+    """
+
+
+class UnsupportedTokenTypeError(OAuthError):
+    """The token's type is not one oauthcore can present (RFC 6749 §7.1; checklist A14).
+
+    The token itself is kept (nothing lost); it is never sent as a Bearer token.
+    """
 
 
 class VerificationError(OAuthError):
