@@ -8,6 +8,7 @@ caller would catch on its own::
     │   └── KeyFormatError                   key material that cannot be used
     ├── MissingDependencyError (ImportError) an optional extra is not installed
     ├── InsecureTransportError               plain http:// where TLS is required
+    ├── RedirectPolicyError                  a redirect that must not be followed
     ├── ProtocolError (ValueError)           a peer sent something malformed
     │   ├── TokenResponseError               ... in a token/credentials response
     │   └── AuthorizationResponseError       ... in an authorization response (callback)
@@ -17,6 +18,7 @@ caller would catch on its own::
     │   └── one subclass per RFC 6749/6750 code (InvalidGrantError, AccessDeniedError, ...)
     ├── TokenExpiredError                    the token expired and cannot be renewed
     ├── RefreshOutcomeUnknown                a refresh was sent but its answer was lost
+    ├── TokenUpdateError                     the on_token hook failed (the token is kept)
     ├── UnsupportedTokenTypeError            a token of a type oauthcore cannot present
     └── VerificationError                    server side: a received request is refused
         ├── SignatureError                   ... because its signature does not verify
@@ -50,6 +52,7 @@ __all__ = [
     "OAuthError",
     "OAuthServerError",
     "ProtocolError",
+    "RedirectPolicyError",
     "RefreshOutcomeUnknown",
     "ReplayError",
     "ServerError",
@@ -58,6 +61,7 @@ __all__ = [
     "TemporarilyUnavailableError",
     "TokenExpiredError",
     "TokenResponseError",
+    "TokenUpdateError",
     "UnauthorizedClientError",
     "UnsupportedGrantTypeError",
     "UnsupportedResponseTypeError",
@@ -116,6 +120,13 @@ class MissingDependencyError(OAuthError, ImportError):
 
 class InsecureTransportError(OAuthError):
     """An endpoint or resource URL is not ``https`` and not a loopback address."""
+
+
+class RedirectPolicyError(OAuthError):
+    """A redirect is refused: to another scheme, without TLS, too many, or not allowed at all.
+
+    The message names the status and the target's origin only, never its path or query.
+    """
 
 
 class ProtocolError(OAuthError, ValueError):
@@ -317,6 +328,18 @@ class RefreshOutcomeUnknown(OAuthError):
     With refresh-token rotation a replay could revoke the whole grant (RFC 9700 §4.14). The
     old token is kept; the caller decides whether to try again or to re-authorize.
     """
+
+
+class TokenUpdateError(OAuthError):
+    """The caller's ``on_token`` hook failed while receiving a new token (checklist G7).
+
+    The new token is in ``.token`` (nothing lost; it is never in the message); the hook's own
+    exception is the ``__cause__``.
+    """
+
+    def __init__(self, token: object) -> None:
+        super().__init__("the on_token hook raised; the new token is in .token")
+        self.token = token
 
 
 class UnsupportedTokenTypeError(OAuthError):
