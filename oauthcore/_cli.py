@@ -179,7 +179,7 @@ def _demo(out: Callable[[str], None]) -> None:
         "https://photos.example.net/token",
         client,
         temporary,
-        callback.verifier,
+        verifier=callback.verifier,
         realm="Photos",
         now=lambda: next(clock),
         nonce=lambda: next(nonces),

@@ -93,9 +93,14 @@ def encode_encoded(value: str) -> str:
 
 
 def percent_decode(value: str) -> str:
-    """Decode ``%XX`` escapes, then UTF-8 (RFC 5849 §3.6); ``+`` is left as is."""
+    """Decode ``%XX`` escapes, then UTF-8 (RFC 5849 §3.6); ``+`` is left as is.
+
+    A ``%`` not followed by two hex digits is malformed and raises ProtocolError.
+    """
     if "%" not in value:
         return value
+    if _MALFORMED_ESCAPE(value):
+        raise ProtocolError("malformed percent-escape (RFC 3986 §2.1)")
     raw = _unquote(value)
     decoded = None if raw is None else _from_utf8(raw)
     if decoded is None:
@@ -103,6 +108,7 @@ def percent_decode(value: str) -> str:
     return decoded
 
 
+_MALFORMED_ESCAPE = re.compile(r"%(?![0-9A-Fa-f]{2})").search
 _UNRESERVED_CHARS = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-._~"
 # A "%" that does not start an upper-case escape of an octet outside the unreserved set
 # (%41 would have to become "A", %7e "~"). Searching for it is a fast literal scan.

@@ -11,6 +11,7 @@ This module imports nothing but the standard library.
 
 from __future__ import annotations
 
+import re
 from functools import lru_cache
 from typing import NamedTuple
 from urllib.parse import SplitResult, urlsplit
@@ -26,6 +27,9 @@ _DIGITS = "0123456789"
 _DNS_CHARS = "abcdefghijklmnopqrstuvwxyz0123456789-."
 # RFC 3986 reg-name: unreserved / pct-encoded / sub-delims. A-labels are a subset.
 _REG_NAME_CHARS = _DNS_CHARS + "_~!$&'()*+,;=%"
+# RFC 3986 §3.3 path: pchar (unreserved / pct-encoded / sub-delims / ":" / "@") and "/".
+_PATH_CHARS = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-._~!$&'()*+,;=:@/%"
+_BAD_ESCAPE = re.compile(r"%(?![0-9A-Fa-f]{2})").search
 
 
 class URL(NamedTuple):
@@ -76,6 +80,12 @@ def parse_url(url: str) -> URL:
     if scheme not in _DEFAULT_PORTS:
         raise ConfigurationError("URL scheme must be http or https")
     host, port = _split_authority(parts.netloc)
+    if parts.path.strip(_PATH_CHARS) or _BAD_ESCAPE(parts.path):
+        # A client library would percent-encode such a path before sending it, and the
+        # signature would no longer match what is sent (checklist F7): say so now.
+        raise ConfigurationError(
+            "URL path has characters outside RFC 3986 (percent-encode them as UTF-8 first)"
+        )
     return URL(scheme, host, port, parts.path, parts.query, parts.fragment)
 
 
@@ -128,16 +138,45 @@ def _ascii_host(host: str) -> str:
     if not host:
         raise ConfigurationError("URL has no host")
     if not host.isascii():
-        try:
-            host = host.encode("idna").decode("ascii")
-        except UnicodeError as exc:
-            raise ConfigurationError("URL host is not a valid IDN name (checklist F3)") from exc
-        if host.lower().strip(_DNS_CHARS):
-            raise ConfigurationError("URL host maps to reserved characters (checklist F3)")
+        host = _a_labels(host)
     host = host.lower()
     if host.strip(_REG_NAME_CHARS):
         raise ConfigurationError("URL host contains characters not allowed in a host")
     return host
+
+
+def _a_labels(host: str) -> str:
+    """Return an IDN host as A-labels, refusing any name the conversion would change.
+
+    The stdlib codec is IDNA 2003, whose mapping turns ``faß.de`` into ``fass.de`` (another
+    domain) and drops joiners: a request would be signed for, and sent to, a host the caller
+    never named. Only names that convert back to themselves (letter case aside) pass.
+    """
+    import unicodedata  # deferred: only non-ASCII hosts need it
+
+    ascii_host = _idna(host)
+    if ascii_host is None or ascii_host.lower().strip(_DNS_CHARS):
+        raise ConfigurationError("URL host is not a valid IDN name (checklist F3)")
+    back = _idna_decode(ascii_host)
+    if back is None or back != unicodedata.normalize("NFC", host).lower():
+        raise ConfigurationError(
+            "URL host would be changed by IDNA mapping; give its A-label form (checklist F3)"
+        )
+    return ascii_host
+
+
+def _idna(host: str) -> str | None:
+    try:
+        return host.encode("idna").decode("ascii")
+    except UnicodeError:
+        return None
+
+
+def _idna_decode(host: str) -> str | None:
+    try:
+        return host.encode("ascii").decode("idna").lower()
+    except UnicodeError:
+        return None
 
 
 def is_loopback_host(host: str) -> bool:

@@ -54,11 +54,24 @@ def build_headers(headers: Mapping[str, str] | Iterable[tuple[str, str]] | None)
     if headers is None:
         return ()
     items = headers.items() if isinstance(headers, Mapping) else headers
-    return tuple((str(name), str(value)) for name, value in items)
+    pairs = tuple((name, value) for name, value in items)
+    for name, value in pairs:
+        if not (isinstance(name, str) and isinstance(value, str)):
+            raise TypeError("header names and values must be str")
+    return pairs
 
 
 def _check_headers(headers: Headers) -> None:
-    for name, value in headers:
+    # Exactly a tuple of (str, str) tuples: a list given here could be changed after the
+    # check and smuggle a CRLF in (checklist E1).
+    if type(headers) is not tuple:
+        raise TypeError("headers must be a tuple of (name, value) tuples; see build_headers")
+    for pair in headers:
+        if type(pair) is not tuple or len(pair) != 2:
+            raise TypeError("each header must be a (name, value) tuple")
+        name, value = pair
+        if type(name) is not str or type(value) is not str:
+            raise TypeError("header names and values must be str")
         if not is_token(name):
             raise ConfigurationError(f"header name {name[:40]!r} is not an RFC 9110 token")
         if has_control(value, allow_tab=True):
@@ -76,12 +89,17 @@ def _redacted_headers(headers: Headers) -> Headers:
 
 
 def _redacted_url(url: str) -> str:
-    # Query values may be signatures, tokens or codes: a repr keeps only their names.
+    # Query values may be signatures, tokens or codes, userinfo a password, a fragment an
+    # implicit-grant token: a repr keeps the query's names and nothing of the rest.
+    url, has_fragment, _ = url.partition("#")
     base, sep, query = url.partition("?")
-    if not sep:
-        return base
-    names = (part.partition("=")[0] for part in query.partition("#")[0].split("&"))
-    return base + "?" + "&".join(f"{name}=***" for name in names if name)
+    scheme, slashes, rest = base.partition("://")
+    authority, slash, path = rest.partition("/")
+    if "@" in authority:
+        base = f"{scheme}{slashes}***@{authority.rpartition('@')[2]}{slash}{path}"
+    names = (part.partition("=")[0] for part in query.split("&"))
+    redacted = base + "?" + "&".join(f"{name}=***" for name in names if name) if sep else base
+    return redacted + "#***" if has_fragment else redacted
 
 
 def _get(headers: Headers, name: str) -> str | None:

@@ -287,7 +287,7 @@ def test_secrets_are_not_in_repr() -> None:
 
 
 @pytest.mark.checklist("J1", "H8")
-def test_nonces_are_128_bit_and_strict_server_safe() -> None:
+def test_nonces_have_over_128_bits_and_suit_strict_servers() -> None:
     draws = {new_nonce() for _ in range(10_000)}
     assert len(draws) == 10_000
     for nonce in list(draws)[:100]:

@@ -63,7 +63,7 @@ def test_rfc5849_section_1_2_dance_driven_by_hand() -> None:
         "https://photos.example.net/token",
         CLIENT,
         temporary,
-        callback.verifier,
+        verifier=callback.verifier,
         realm="Photos",
         now=lambda: 137131201,
         nonce=lambda: "walatlh",
@@ -123,7 +123,7 @@ def test_verifier_is_required() -> None:
         parse_authorization_callback("https://c.example/cb?oauth_token=t")
     with pytest.raises(ConfigurationError):
         build_token_request(
-            "https://x.example/t", CLIENT, TokenCredentials(token="t", secret="s"), ""
+            "https://x.example/t", CLIENT, TokenCredentials(token="t", secret="s"), verifier=""
         )
 
 
@@ -223,4 +223,4 @@ def test_endpoint_urls_with_a_fragment_are_refused() -> None:
         build_temporary_credentials_request("https://photos.example.net/initiate#x", CLIENT)
     temporary = TokenCredentials(token="t", secret="s")
     with pytest.raises(ConfigurationError):
-        build_token_request("https://photos.example.net/token#x", CLIENT, temporary, "v")
+        build_token_request("https://photos.example.net/token#x", CLIENT, temporary, verifier="v")

@@ -29,6 +29,10 @@ def _name(node: ast.expr) -> str | None:
         return node.id
     if isinstance(node, ast.Attribute):
         return node.attr
+    if isinstance(node, ast.Subscript):  # d["oauth_signature"] names its value too
+        key = node.slice
+        if isinstance(key, ast.Constant) and isinstance(key.value, str):
+            return key.value
     return None
 
 
@@ -57,11 +61,13 @@ def test_no_random_module() -> None:
 
 @pytest.mark.checklist("N2")
 def test_no_environment_reads() -> None:
+    names = ("environ", "getenv", "environb", "getenvb")
     found = [
         f"{path.name}:{node.lineno}"
         for path, tree in _trees()
         for node in ast.walk(tree)
-        if isinstance(node, ast.Attribute) and node.attr in ("environ", "getenv", "environb")
+        if (isinstance(node, ast.Attribute) and node.attr in names)
+        or (isinstance(node, ast.ImportFrom) and any(a.name in names for a in node.names))
     ]
     assert found == []
 
@@ -84,9 +90,13 @@ def test_secrets_are_never_compared_with_eq() -> None:
 
 def test_the_lint_sees_what_it_forbids() -> None:
     # Positive control: the same walk flags a planted violation.
-    tree = ast.parse("if signature == expected:\n    pass\nassert x\nimport random\n")
+    tree = ast.parse(
+        "if signature == expected:\n    pass\nif d['oauth_verifier'] != v:\n    pass\n"
+        "assert x\nimport random\n"
+    )
     compares = [n for n in ast.walk(tree) if isinstance(n, ast.Compare)]
     assert _name(compares[0].left) == "signature"
+    assert _name(compares[1].left) == "oauth_verifier"
     assert any(isinstance(n, ast.Assert) for n in ast.walk(tree))
     assert any(isinstance(n, ast.Import) for n in ast.walk(tree))
 

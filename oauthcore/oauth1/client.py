@@ -55,7 +55,7 @@ def new_nonce() -> str:
     """Return a fresh nonce: 144 random bits from ``os.urandom`` as 24 letters and digits.
 
     Base64 with ``+`` and ``/`` folded onto ``A`` and ``B`` keeps more than 142 bits of entropy
-    and only ``[A-Za-z0-9]``, 20–30 characters long, so even the strictest server validators
+    and only ``[A-Za-z0-9]``, 24 characters long, so even the strictest server validators
     (oauthlib's default ``[A-Za-z0-9]{20,30}``) accept it (checklist J1).
     """
     return binascii.b2a_base64(os.urandom(18), newline=False).translate(_ALNUM).decode("ascii")
@@ -91,6 +91,11 @@ class ClientCredentials:
             raise ConfigurationError("signature_method must be a SignatureMethod")
         if self.signature_method.is_rsa and self.rsa_key is None:
             raise ConfigurationError(f"{self.signature_method.value} needs rsa_key")
+        if self.rsa_key is not None:
+            from ..rsa import RSAPrivateKey  # deferred: only RSA users pay for it
+
+            if not isinstance(self.rsa_key, RSAPrivateKey):
+                raise TypeError("rsa_key must be a parsed key: use ClientCredentials.build()")
 
     @classmethod
     def build(
@@ -191,6 +196,8 @@ def sign_request(
     url, wire_url, encoded_base_uri = _resource(resource)
     if query:
         wire_url = f"{wire_url}?{query}"
+    if placement.__class__ is not Placement:
+        placement = _placement(placement)
     method = client.signature_method
     if method is SignatureMethod.PLAINTEXT:  # no opt-in: the secrets travel in clear
         check_transport(url, what="PLAINTEXT signing (RFC 5849 §3.4.4)")
@@ -198,6 +205,10 @@ def sign_request(
         check_transport(url, what="OAuth 1.0a request", allow_insecure=allow_insecure_transport)
 
     is_form = is_form_content_type(request.header("Content-Type"))
+    if placement is Placement.BODY and not is_form and request.body:
+        raise ConfigurationError(
+            "body placement needs a form-encoded body or none (RFC 5849 §3.5.2)"
+        )
     encoded = form_pairs_encoded(query)
     if is_form:
         if not request.body.isascii():
@@ -214,7 +225,7 @@ def sign_request(
     oauth = [
         ("oauth_consumer_key", percent_encode(client.key)),
         ("oauth_signature_method", _METHOD_NAMES[method]),
-        ("oauth_timestamp", str(now())),
+        ("oauth_timestamp", str(int(now()))),
         ("oauth_nonce", percent_encode(nonce())),
     ]
     if token is not None:
@@ -225,8 +236,11 @@ def sign_request(
         oauth.append(("oauth_callback", percent_encode(callback)))
     if verifier is not None:
         oauth.append(("oauth_verifier", percent_encode(verifier)))
-    if not is_form and (
-        with_body_hash or (with_body_hash is None and request.body and method.hash_name)
+    # A body placement turns the request into a form one: no body hash there (Body Hash §3.2).
+    if (
+        not is_form
+        and placement is not Placement.BODY
+        and (with_body_hash or (with_body_hash is None and request.body and method.hash_name))
     ):
         oauth.append(("oauth_body_hash", _encode_base64(body_hash(request.body, method))))
 
@@ -253,11 +267,14 @@ def sign_request(
 
 
 _METHOD_NAMES = {method: method.value for method in SignatureMethod}
-_HMAC_HASHES = {
-    method: method.hash_name
-    for method in SignatureMethod
-    if method.hash_name is not None and not method.is_rsa
-}
+_HMAC_HASHES = {method: method.hash_name for method in SignatureMethod if method.is_hmac}
+
+
+def _placement(value: object) -> Placement:
+    try:
+        return Placement(value)
+    except ValueError:
+        raise ConfigurationError("placement must be header, query or body") from None
 
 
 def _encode_base64(value: str) -> str:
@@ -297,15 +314,10 @@ def _place(
             headers=headers,
             body=request.body,
         )
-    if placement is not Placement.BODY:
-        raise ConfigurationError(f"unknown placement {placement!r}")
-    if is_form:
-        body = request.body + b"&" + encoded.encode("ascii") if request.body else encoded.encode()
-    elif not request.body:
-        headers = (*headers, ("Content-Type", "application/x-www-form-urlencoded"))
+    if is_form and request.body:
+        body = request.body + b"&" + encoded.encode("ascii")
+    else:  # no body (sign_request refused any other): it becomes the form, of that one type
         body = encoded.encode("ascii")
-    else:
-        raise ConfigurationError(
-            "body placement needs a form-encoded body or none (RFC 5849 §3.5.2)"
-        )
+        headers = tuple(pair for pair in headers if pair[0].lower() != "content-type")
+        headers = (*headers, ("Content-Type", "application/x-www-form-urlencoded"))
     return Request(method=request.method, url=url, headers=headers, body=body)

@@ -17,7 +17,7 @@ import json
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 
-from .._encoding import decode_form, encode_form
+from .._encoding import decode_form, encode_form, utf8
 from .._urls import check_transport, parse_url
 from ..errors import ConfigurationError, ProtocolError, TokenResponseError, safe_text
 from ..flows import Flow
@@ -117,7 +117,7 @@ def parse_authorization_callback(
     Both must be present exactly once. When ``expected_token`` (the temporary credentials'
     token) is given, the received token must equal it (compared in constant time).
     """
-    query = url.partition("?")[2].partition("#")[0]
+    query = url.partition("#")[0].partition("?")[2]  # the fragment first, as RFC 3986 splits
     values: dict[str, str] = {}
     for name, value in decode_form(query, max_params=_MAX_PARAMS):
         if name in values and name in ("oauth_token", "oauth_verifier"):
@@ -130,10 +130,10 @@ def parse_authorization_callback(
         raise ProtocolError(
             "callback has no oauth_verifier: OAuth 1.0a requires it (RFC 5849 §2.2)"
         )
-    if expected_token is not None and not hmac.compare_digest(
-        token.encode("utf-8"), expected_token.encode("utf-8")
-    ):
-        raise ProtocolError("callback oauth_token is not the temporary credentials' token")
+    if expected_token is not None:
+        received, expected = utf8(token), utf8(expected_token)
+        if received is None or expected is None or not hmac.compare_digest(received, expected):
+            raise ProtocolError("callback oauth_token is not the temporary credentials' token")
     return AuthorizationCallback(token=token, verifier=verifier)
 
 
@@ -141,8 +141,8 @@ def build_token_request(
     url: str,
     client: ClientCredentials,
     temporary: TokenCredentials,
-    verifier: str,
     *,
+    verifier: str,
     method: str = "POST",
     placement: Placement = Placement.HEADER,
     realm: str | None = None,
@@ -200,22 +200,26 @@ def parse_credentials_response(response: Response, *, temporary: bool) -> TokenC
 
 
 def _decode_fields(response: Response, kind: str) -> dict[str, str]:
-    body = response.body
+    body, status = response.body, response.status
     if len(body) > MAX_RESPONSE_BYTES:
-        raise TokenResponseError(f"{kind} response is larger than {MAX_RESPONSE_BYTES} bytes")
-    content_type = (response.header("Content-Type") or "").lower()
-    try:
-        if "json" in content_type or body.lstrip()[:1] == b"{":
-            return _json_fields(body, kind)
-        pairs = decode_form(body, max_params=_MAX_PARAMS)
-    except ProtocolError as exc:
         raise TokenResponseError(
-            f"{kind} response is not form-encoded", status=response.status
-        ) from exc
+            f"{kind} response is larger than {MAX_RESPONSE_BYTES} bytes", status=status
+        )
+    content_type = (response.header("Content-Type") or "").lower()
+    if "json" in content_type or body.lstrip()[:1] == b"{":
+        return _json_fields(body, kind, status)
+    if not body.isascii():
+        raise TokenResponseError(f"{kind} response is not form-encoded", status=status)
+    try:
+        pairs = decode_form(body, max_params=_MAX_PARAMS)
+    except ProtocolError as exc:  # our own error: its message and chain carry no body text
+        raise TokenResponseError(f"{kind} response is not form-encoded", status=status) from exc
     fields: dict[str, str] = {}
     for name, value in pairs:
         if name in fields:
-            raise TokenResponseError(f"{kind} response repeats {safe_text(name, limit=40)!r}")
+            raise TokenResponseError(
+                f"{kind} response repeats {safe_text(name, limit=40)!r}", status=status
+            )
         fields[name] = value
     return fields
 
@@ -223,21 +227,38 @@ def _decode_fields(response: Response, kind: str) -> dict[str, str]:
 _NOT_JSON = object()
 
 
+class _DuplicateKey(Exception):
+    pass
+
+
+def _unique_object(pairs: list[tuple[str, object]]) -> dict[str, object]:
+    result = dict(pairs)
+    if len(result) != len(pairs):
+        raise _DuplicateKey
+    return result
+
+
 def _load_json(body: bytes) -> object:
     # The sentinel lets the caller raise outside this ``except``: a decoding error holds the
-    # whole body, which must not ride along as __context__ (checklist I4).
+    # whole body, which must not ride along as __context__ (checklist I4). A repeated member
+    # counts as malformed (RFC 8259 §4 leaves it undefined; we take neither value).
     try:
-        return json.loads(body.decode("utf-8"))
-    except (UnicodeDecodeError, ValueError, RecursionError):
+        return json.loads(body.decode("utf-8"), object_pairs_hook=_unique_object)
+    except (UnicodeDecodeError, ValueError, RecursionError, _DuplicateKey):
         return _NOT_JSON
 
 
-def _json_fields(body: bytes, kind: str) -> dict[str, str]:
+def _json_fields(body: bytes, kind: str, status: int) -> dict[str, str]:
     data = _load_json(body)
     if data is _NOT_JSON:
-        raise TokenResponseError(f"{kind} response is neither a form nor JSON")
+        raise TokenResponseError(
+            f"{kind} response is malformed JSON or repeats a member", status=status
+        )
     if not isinstance(data, dict):
-        raise TokenResponseError(f"{kind} response is JSON but not an object")
+        raise TokenResponseError(f"{kind} response is JSON but not an object", status=status)
+    for name in ("oauth_token", "oauth_token_secret"):
+        if name in data and not isinstance(data[name], str):
+            raise TokenResponseError(f"{kind} response has a non-string {name}", status=status)
     fields: dict[str, str] = {}
     for name, value in data.items():
         if isinstance(value, str):
@@ -246,8 +267,6 @@ def _json_fields(body: bytes, kind: str) -> dict[str, str]:
             fields[name] = "true" if value else "false"
         elif isinstance(value, int):
             fields[name] = str(value)
-        elif name in ("oauth_token", "oauth_token_secret"):
-            raise TokenResponseError(f"{kind} response has a non-string {name}")
     return fields
 
 

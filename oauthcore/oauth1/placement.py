@@ -119,11 +119,12 @@ def parse_authorization_header(value: str) -> tuple[str | None, list[tuple[str, 
         if match is None:
             raise ProtocolError("Authorization header parameters are malformed (RFC 5849 §3.5.1)")
         name, quoted, token = match.groups()
-        raw = token if quoted is None else quoted
-        if name == "realm":
+        # A quoted-string's quoted-pairs stand for the character itself (RFC 9110 §5.6.4).
+        raw = token if quoted is None else unescape.sub(r"\1", quoted)
+        if name.lower() == "realm":  # auth-param names are case-insensitive
             if realm is not None:
                 raise ProtocolError("duplicated realm in Authorization header")
-            realm = unescape.sub(r"\1", raw)
+            realm = raw
         else:
             params.append((percent_decode(name), percent_decode(raw)))
         pos = match.end()

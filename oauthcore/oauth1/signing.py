@@ -30,8 +30,6 @@ __all__ = [
     "signature_base_string",
 ]
 
-_DEFAULT_PORTS = {"http": 80, "https": 443}
-
 
 class SignatureMethod(str, Enum):
     """The ``oauth_signature_method`` values oauthcore implements (RFC 5849 §3.4)."""
@@ -53,6 +51,11 @@ class SignatureMethod(str, Enum):
     def is_rsa(self) -> bool:
         """True for the RSA-SHA* methods, which sign with a private key."""
         return self in _RSA_METHODS
+
+    @property
+    def is_hmac(self) -> bool:
+        """True for the HMAC-SHA* methods, keyed with the two shared secrets."""
+        return self not in _RSA_METHODS and self is not SignatureMethod.PLAINTEXT
 
     def __str__(self) -> str:
         return self.value
@@ -102,10 +105,7 @@ def base_uri_of(url: URL) -> str:
     # §3.4.1.2: "The scheme, authority, and path of the request resource URI [RFC3986] are
     # included by constructing an "http" or "https" URI representing the request resource
     # (without the query or fragment)". Default ports are excluded.
-    path = url.path or "/"
-    if url.port is None or url.port == _DEFAULT_PORTS[url.scheme]:
-        return f"{url.scheme}://{url.host}{path}"
-    return f"{url.scheme}://{url.host}:{url.port}{path}"
+    return url.origin + (url.path or "/")
 
 
 def normalize_parameters(params: Iterable[tuple[str, str]]) -> str:
@@ -187,18 +187,16 @@ def sign_base_string(
 
         key = rsa_key if isinstance(rsa_key, RSAPrivateKey) else load_private_key(rsa_key)
         raw = key.sign(message, hash_name or "")
-    else:
-        secret = signing_key(client_secret, token_secret).encode("ascii")
-        raw = hmac.digest(secret, message, hash_name or "")
-    return binascii.b2a_base64(raw, newline=False).decode("ascii")
+        return binascii.b2a_base64(raw, newline=False).decode("ascii")
+    return hmac_signature(base_string, hash_name or "", client_secret, token_secret)
 
 
 def hmac_signature(base_string: str, hash_name: str, client_secret: str, token_secret: str) -> str:
-    """Return the base64 HMAC of an ASCII ``base_string`` (RFC 5849 §3.4.2).
+    """Return the base64 HMAC of ``base_string`` (RFC 5849 §3.4.2).
 
     The signing hot path of :func:`~oauthcore.oauth1.sign_request`, which knows the method
     and produced the base string itself.
     """
     key = signing_key(client_secret, token_secret).encode("ascii")
-    raw = hmac.digest(key, base_string.encode("ascii"), hash_name)
+    raw = hmac.digest(key, base_string.encode("utf-8"), hash_name)
     return binascii.b2a_base64(raw, newline=False).decode("ascii")

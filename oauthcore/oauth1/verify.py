@@ -45,9 +45,7 @@ if TYPE_CHECKING:
 
 __all__ = ["Consumer", "NonceCache", "VerifiedRequest", "verify_request"]
 
-_HMAC_METHODS = frozenset(
-    (SignatureMethod.HMAC_SHA1, SignatureMethod.HMAC_SHA256, SignatureMethod.HMAC_SHA512)
-)
+_HMAC_METHODS = frozenset(method for method in SignatureMethod if method.is_hmac)
 _TIMESTAMP = re.compile(r"[1-9][0-9]{0,11}").fullmatch
 _BASE64 = re.compile(r"[A-Za-z0-9+/]+={0,2}").fullmatch
 _NONCE = re.compile(r"[\x21-\x7e]{1,256}").fullmatch
@@ -70,6 +68,13 @@ class Consumer:
     allowed_methods: frozenset[SignatureMethod] = _HMAC_METHODS
 
     def __post_init__(self) -> None:
+        if not isinstance(self.allowed_methods, frozenset):
+            raise TypeError("allowed_methods must be a frozenset of SignatureMethod")
+        if self.rsa_public_key is not None:
+            from ..rsa import RSAPublicKey  # deferred: only RSA consumers pay for it
+
+            if not isinstance(self.rsa_public_key, RSAPublicKey):
+                raise TypeError("rsa_public_key must be loaded with oauthcore.rsa.load_public_key")
         for method in self.allowed_methods:
             if not isinstance(method, SignatureMethod):
                 raise ConfigurationError("allowed_methods must hold SignatureMethod values")
@@ -91,6 +96,9 @@ class VerifiedRequest:
     realm: str | None
     callback: str | None
     verifier: str | None = field(repr=False)
+    body_signed: bool
+    """False when the request has a body that is neither form parameters nor covered by a
+    verified ``oauth_body_hash``: the signature then says nothing about the body."""
 
 
 def _invalid(message: str, problem: str = "parameter_rejected") -> VerificationError:
@@ -120,6 +128,10 @@ def verify_request(
     it was already used (§3.3; :class:`NonceCache` is one). ``token_required`` is False only for
     the temporary credentials endpoint. Timestamps more than ``window`` seconds away from
     ``now()`` in either direction are refused (checklist G9, J5).
+
+    The helper checks the signature and its freshness, not what the endpoint needs: a temporary
+    credentials endpoint must still check ``callback`` (§2.1), a token endpoint ``verifier``
+    (§2.3), and a resource that reads a non-form body ``body_signed``.
 
     Raises :class:`~oauthcore.VerificationError` (``status`` 400 or 401, ``problem`` as in
     OAuth Problem Reporting), :class:`~oauthcore.SignatureError` for a bad signature and
@@ -184,6 +196,11 @@ def verify_request(
         realm=realm,
         callback=oauth.get("oauth_callback"),
         verifier=oauth.get("oauth_verifier"),
+        body_signed=(
+            not request.body
+            or is_form_content_type(request.header("Content-Type"))
+            or "oauth_body_hash" in oauth
+        ),
     )
 
 
@@ -191,14 +208,15 @@ def _collect(
     request: Request, query: str
 ) -> tuple[list[tuple[str, str]], dict[str, str], str | None]:
     """Return the encoded signable parameters, the decoded oauth_* ones, and the realm."""
-    encoded = form_pairs_encoded(query, max_params=_MAX_PARAMS)
-    places = [pairs for pairs in (encoded,) if any(n.startswith("oauth_") for n, _ in pairs)]
+    query_pairs = form_pairs_encoded(query, max_params=_MAX_PARAMS)
+    encoded = list(query_pairs)
+    # Each source of parameters that carries protocol parameters; there may be one (§3.5).
+    places = [query_pairs] if _has_oauth(query_pairs) else []
     if is_form_content_type(request.header("Content-Type")):
-        try:
-            body = form_pairs_encoded(request.body.decode("ascii"), max_params=_MAX_PARAMS)
-        except UnicodeDecodeError as exc:
-            raise ProtocolError("form body is not ASCII") from exc
-        if any(name.startswith("oauth_") for name, _ in body):
+        if not request.body.isascii():  # checked, not caught: no codec error holds the body
+            raise ProtocolError("form body is not ASCII")
+        body = form_pairs_encoded(request.body.decode("ascii"), max_params=_MAX_PARAMS)
+        if _has_oauth(body):
             places.append(body)
         encoded.extend(body)
     realm = None
@@ -209,7 +227,8 @@ def _collect(
     if oauth_headers:
         realm, header_params = parse_authorization_header(oauth_headers[0])
         header = [(percent_encode(n), percent_encode(v)) for n, v in header_params]
-        places.append(header)
+        if header:
+            places.append(header)
         encoded.extend(header)
     if len(places) > 1:
         raise ProtocolError("OAuth parameters sent in more than one place (RFC 5849 §3.5)")
@@ -223,6 +242,10 @@ def _collect(
     # §3.4.1.3.1: "The "oauth_signature" parameter MUST be excluded".
     encoded = [pair for pair in encoded if pair[0] != "oauth_signature"]
     return encoded, oauth, realm
+
+
+def _has_oauth(pairs: list[tuple[str, str]]) -> bool:
+    return any(name.startswith("oauth_") for name, _ in pairs)
 
 
 def _timestamp_and_nonce(
@@ -284,7 +307,8 @@ class NonceCache:
     verifier's window (``timestamp + window``): after that the timestamp check refuses the
     request anyway, however early or late the client's clock is. At most ``max_entries`` are
     kept; past that the oldest are forgotten first, so an attacker cannot grow memory without
-    bound. Thread-safe.
+    bound. A timestamp older than ``window`` is refused as a possible replay, so give the cache
+    the verifier's window (or a wider one). Thread-safe.
     """
 
     def __init__(
@@ -309,6 +333,10 @@ class NonceCache:
         """Record the combination; return False if it was seen within the window."""
         key = (consumer.key, token, timestamp, nonce)
         current = self._now()
+        if timestamp is not None and timestamp < current - self._window:
+            # Older than this cache remembers: it may have been seen and forgotten. Refused,
+            # so a verifier window wider than the cache's fails closed, not open.
+            return False
         expires = (current if timestamp is None else max(current, timestamp)) + self._window
         with self._lock:
             seen = self._seen
