@@ -23,6 +23,14 @@ CORE_MODULES = [
     "oauthcore.oauth1.placement",
     "oauthcore.oauth1.signing",
     "oauthcore.oauth1.verify",
+    "oauthcore.oauth2",
+    "oauthcore.oauth2.authorize",
+    "oauthcore.oauth2.bearer",
+    "oauthcore.oauth2.client",
+    "oauthcore.oauth2.flow",
+    "oauthcore.oauth2.pkce",
+    "oauthcore.oauth2.token",
+    "oauthcore.redirects",
     "oauthcore.rsa",
 ]
 

@@ -13,12 +13,12 @@ from __future__ import annotations
 import binascii
 import hashlib
 import os
-import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import TYPE_CHECKING
 
+from .._clock import unix_time
 from .._encoding import form_pairs_encoded, percent_encode
 from .._urls import URL, check_transport, parse_url
 from ..errors import ConfigurationError
@@ -44,11 +44,6 @@ __all__ = [
     "sign_request",
     "unix_time",
 ]
-
-
-def unix_time() -> int:
-    """Return the current POSIX time in whole seconds (the default ``now=``)."""
-    return int(time.time())
 
 
 def new_nonce() -> str:

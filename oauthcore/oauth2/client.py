@@ -11,6 +11,7 @@ Pure; imports no HTTP client, reads no clock, no randomness and no environment.
 from __future__ import annotations
 
 import binascii
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from enum import Enum
 from urllib.parse import quote_plus, urlsplit
@@ -27,6 +28,8 @@ __all__ = [
     "basic_authorization",
     "build_token_endpoint_request",
     "check_endpoint",
+    "check_redirect_uri",
+    "scope_tokens",
 ]
 
 
@@ -41,6 +44,21 @@ class ClientAuthMethod(str, Enum):
         return self.value
 
 
+def scope_tokens(scope: str | Sequence[str]) -> tuple[str, ...]:
+    """Return ``scope`` as its scope-tokens, each checked to be 1*NQCHAR (RFC 6749 §3.3, A.4).
+
+    A string is split on single spaces, as the grammar has it (an empty string is no token);
+    a sequence is taken as the tokens.
+    """
+    tokens = tuple(scope.split(" ") if scope else ()) if isinstance(scope, str) else tuple(scope)
+    for token in tokens:
+        if not (isinstance(token, str) and token.isascii() and token.isprintable()) or (
+            not token or " " in token or '"' in token or "\\" in token
+        ):
+            raise ConfigurationError("each scope-token must be 1*NQCHAR (RFC 6749 §3.3, A.4)")
+    return tokens
+
+
 def check_endpoint(url: str, *, what: str, allow_insecure_transport: bool = False) -> None:
     """Refuse an endpoint URL that is not absolute http(s), has a fragment, or lacks TLS.
 
@@ -52,18 +70,30 @@ def check_endpoint(url: str, *, what: str, allow_insecure_transport: bool = Fals
     check_transport(parsed, what=what, allow_insecure=allow_insecure_transport)
 
 
-def _check_redirect_uri(uri: str, allow_insecure_transport: bool) -> None:
-    # RFC 6749 §3.1.2: absolute, no fragment. RFC 8252 §7.1: a native app may use a
-    # private-use scheme (com.example.app:/cb); http(s) ones follow the transport policy.
+def check_redirect_uri(uri: str, *, allow_insecure_transport: bool = False) -> None:
+    """Refuse a redirection URI that is relative, has a fragment, or lacks TLS.
+
+    RFC 6749 §3.1.2; RFC 8252 §7.1: a native app may use a private-use scheme
+    (``com.example.app:/cb``); http(s) ones follow the transport policy (checklist F6, C1).
+    """
     if has_control(uri) or " " in uri:
         raise ConfigurationError("redirect_uri contains a space or a control character")
-    scheme = urlsplit(uri).scheme.lower()
+    scheme = _scheme(uri)
     if scheme in ("http", "https"):
         check_endpoint(uri, what="redirect_uri", allow_insecure_transport=allow_insecure_transport)
     elif not scheme or "#" in uri:
         raise ConfigurationError(
             "redirect_uri must be an absolute URI without a fragment (RFC 6749 §3.1.2)"
         )
+
+
+def _scheme(uri: str) -> str:
+    # urlsplit refuses a malformed IPv6 literal with a message quoting the URI: an empty
+    # scheme instead, and the caller's error is raised outside this block (checklist I4).
+    try:
+        return urlsplit(uri).scheme.lower()
+    except ValueError:
+        return ""
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -121,7 +151,9 @@ class ClientConfig:
                     url, what=what, allow_insecure_transport=self.allow_insecure_transport
                 )
         if self.redirect_uri is not None:
-            _check_redirect_uri(self.redirect_uri, self.allow_insecure_transport)
+            check_redirect_uri(
+                self.redirect_uri, allow_insecure_transport=self.allow_insecure_transport
+            )
         if self.issuer is not None:
             check_endpoint(
                 self.issuer, what="issuer", allow_insecure_transport=self.allow_insecure_transport
