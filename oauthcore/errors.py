@@ -9,6 +9,7 @@ caller would catch on its own::
     ├── MissingDependencyError (ImportError) an optional extra is not installed
     ├── InsecureTransportError               plain http:// where TLS is required
     ├── RedirectPolicyError                  a redirect that must not be followed
+    ├── ResponseTooLargeError                a body over its cap, or too many codings
     ├── ProtocolError (ValueError)           a peer sent something malformed
     │   ├── TokenResponseError               ... in a token/credentials response
     │   └── AuthorizationResponseError       ... in an authorization response (callback)
@@ -55,6 +56,7 @@ __all__ = [
     "RedirectPolicyError",
     "RefreshOutcomeUnknown",
     "ReplayError",
+    "ResponseTooLargeError",
     "ServerError",
     "SignatureError",
     "StateMismatchError",
@@ -127,6 +129,10 @@ class RedirectPolicyError(OAuthError):
 
     The message names the status and the target's origin only, never its path or query.
     """
+
+
+class ResponseTooLargeError(OAuthError):
+    """A response body is over its size cap after decoding, or stacks too many codings."""
 
 
 class ProtocolError(OAuthError, ValueError):

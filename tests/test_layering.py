@@ -30,6 +30,7 @@ CORE_MODULES = [
     "oauthcore.oauth2.flow",
     "oauthcore.oauth2.pkce",
     "oauthcore.oauth2.token",
+    "oauthcore.limits",
     "oauthcore.redirects",
     "oauthcore.rsa",
 ]

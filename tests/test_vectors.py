@@ -1,4 +1,4 @@
-"""Every published vector in ``vectors/oauth1/*.json`` runs here (STYLE §7, checklist J11).
+"""Every published vector in ``vectors/**/*.json`` runs here (STYLE §7, checklist J11, T13).
 
 Each case carries its source; the expected values are the published ones, never produced by
 oauthcore. ``signed_request`` cases are signed from scratch with the published nonce and
@@ -9,10 +9,14 @@ source shows them), then verified by the server-side helper.
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 import pytest
+from test_oauth2_authorize import run_vector as authorize_vector
+from test_oauth2_bearer import run_vector as bearer_vector
+from test_oauth2_token import run_vector as token_vector
 
 from oauthcore._encoding import decode_form
 from oauthcore.http import Request, Response
@@ -41,6 +45,44 @@ CASES = [
     for path in sorted(VECTORS.glob("oauth1/*.json"))
     for case in json.loads(path.read_text("utf-8"))["cases"]
 ]
+# OAuth 2.0 cases: each area's runner lives beside that area's helpers in its test module.
+OAUTH2_RUNNERS: dict[str, Callable[[dict[str, Any]], None]] = {
+    **dict.fromkeys(("token_request", "token_response", "form_encode"), token_vector),
+    **dict.fromkeys(("bearer_request", "www_authenticate"), bearer_vector),
+    **dict.fromkeys(
+        (
+            "pkce_challenge",
+            "new_code_verifier",
+            "pkce_request_parameters",
+            "verify_pkce",
+            "authorization_request",
+            "authorization_response",
+            "authorization_error_response",
+            "implicit_response",
+        ),
+        authorize_vector,
+    ),
+}
+OAUTH2_CASES = [
+    pytest.param(case, id=case["id"])
+    for path in sorted(VECTORS.glob("oauth2/*.json"))
+    for case in json.loads(path.read_text("utf-8"))["cases"]
+]
+
+
+def test_every_oauth2_case_has_a_source_a_unique_id_and_a_runner() -> None:
+    cases = [param.values[0] for param in OAUTH2_CASES]
+    ids = [case["id"] for case in cases]  # type: ignore[index]  # ParameterSet values
+    assert len(ids) == len(set(ids)) >= 29
+    for case in cases:
+        assert "rfc-editor.org/rfc/rfc" in case["source"]  # type: ignore[index]  # ParameterSet values
+        assert case["kind"] in OAUTH2_RUNNERS  # type: ignore[index]  # ParameterSet values
+
+
+@pytest.mark.checklist("B6", "B13", "E9", "K1", "K3", "K7")
+@pytest.mark.parametrize("case", OAUTH2_CASES)
+def test_oauth2_vector(case: dict[str, Any]) -> None:
+    OAUTH2_RUNNERS[case["kind"]](case)
 
 
 def test_every_case_has_a_source_and_a_unique_id() -> None:
