@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import argparse
 import hmac
+import json
 import sys
 from collections.abc import Callable, Sequence
 
@@ -74,6 +75,7 @@ def main(argv: Sequence[str] | None = None, *, out: Callable[[str], None] = prin
     try:
         if args.command == "demo":
             _demo(out)
+            _demo_oauth2(out)
         elif args.command == "base-string":
             params = [(n, v) for p in args.params for n, _, v in [p.partition("=")]]
             out(signature_base_string(args.method, args.url, params))
@@ -210,3 +212,94 @@ def _demo(out: Callable[[str], None]) -> None:
     )
     out(f"   provider: signature verified ({provider_check.signature_method.value})")
     out("\nDone: three requests signed, each verified by the provider helper.")
+
+
+def _demo_oauth2(out: Callable[[str], None]) -> None:
+    """RFC 6749 §4.1 with PKCE, then a refresh after the token is revoked (RFC 6750 §3.1)."""
+    from urllib.parse import parse_qsl, urlsplit
+
+    from . import oauth2
+
+    out("\n\noauthcore demo, part 2: OAuth 2.0 authorization code with PKCE, and a refresh")
+    client = oauth2.ClientConfig(
+        client_id="s6BhdRkqt3",
+        client_secret="gX1fBat3bV",  # noqa: S106 (RFC 6749's example client)
+        authorization_endpoint="https://server.example.com/authorize",
+        token_endpoint="https://server.example.com/token",  # noqa: S106 (a URL)
+        redirect_uri="https://client.example.com/cb",
+    )
+    clock = 1_700_000_000
+    url, pending = oauth2.build_authorization_url(client, scope="read")
+    query = dict(parse_qsl(urlsplit(url).query))
+    out("\n5. authorization request (§4.1.1): state and an S256 PKCE challenge by default")
+    out(f"   GET {urlsplit(url).path}?" + "&".join(f"{name}=..." for name in query))
+    saved = json.dumps(pending.to_dict())  # what the web app keeps in the user's session
+    out(f"   kept in the session until the callback: {sorted(json.loads(saved))}")
+
+    issued = {"code": "SplxlOBeZQQYbYS6WxSbIA", "refresh": "tGzv3JOkF0XG5Qx2TlKWIA"}
+    tokens = iter(("2YotnFZFEjr1zCsicMWpAA", "8xLOxBtZp8"))
+
+    def authorization_server(request: Request) -> Response:
+        form = dict(parse_qsl(request.body.decode("ascii")))
+        expected = oauth2.basic_authorization("s6BhdRkqt3", "gX1fBat3bV")
+        if not hmac.compare_digest(request.header("Authorization") or "", expected):
+            return Response(status=401, body=b'{"error": "invalid_client"}')
+        if form["grant_type"] == "authorization_code":
+            oauth2.verify_pkce(form.get("code_verifier"), query["code_challenge"], "S256")
+            out("   server: client authenticated, PKCE code_verifier matches the challenge")
+        else:
+            out(f"   server: refresh_token grant ({form['grant_type']}) accepted")
+        body = {
+            "access_token": next(tokens),
+            "token_type": "Bearer",
+            "expires_in": 3600,
+            "refresh_token": issued["refresh"],
+        }
+        return Response(
+            status=200,
+            headers=(("Content-Type", "application/json"),),
+            body=json.dumps(body).encode(),
+        )
+
+    callback = f"https://client.example.com/cb?code={issued['code']}&state={pending.state}"
+    out("\n6. the user approves; the callback is checked: state first, then the code (§4.1.2)")
+    restored = oauth2.PendingAuthorization.from_dict(json.loads(saved))
+    code = oauth2.parse_authorization_response(callback, restored, client=client)
+    request = oauth2.build_authorization_code_request(
+        client, code.code, code_verifier=restored.code_verifier
+    )
+    fields = sorted(dict(parse_qsl(request.body.decode())))
+    out(f"\n7. token request (§4.1.3): POST {request.url} with {fields}")
+    token = drive(
+        oauth2.token_flow(request, now=lambda: clock, requested_scope=restored.scope),
+        authorization_server,
+    )
+    out(f"   -> {token!r}")
+
+    revoked = {"2YotnFZFEjr1zCsicMWpAA"}
+
+    def resource_server(request: Request) -> Response:
+        if request.url.endswith("/token"):
+            return authorization_server(request)
+        presented = (request.header("Authorization") or "").removeprefix("Bearer ")
+        if presented in revoked:
+            out("   resource: 401 invalid_token (the token was revoked)")
+            return Response(
+                status=401, headers=(("WWW-Authenticate", 'Bearer error="invalid_token"'),)
+            )
+        out("   resource: 200 with the new token")
+        return Response(status=200, body=b'{"name": "alice"}')
+
+    out("\n8. a resource request (RFC 6750 §2.1); on 401 invalid_token: refresh once, replay once")
+    result = drive(
+        oauth2.authorized_request_flow(
+            Request(method="GET", url="https://api.example.com/me"),
+            token,
+            client,
+            on_token=lambda new: out(f"   on_token hook stores the new token: {new!r}"),
+            now=lambda: clock,
+        ),
+        resource_server,
+    )
+    out(f"   -> HTTP {result.response.status}, renewed={result.renewed}")
+    out("\nDone: no secret, token or code was printed; reprs mask them.")

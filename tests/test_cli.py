@@ -24,6 +24,17 @@ def test_demo_reproduces_the_rfc_signatures() -> None:
         assert f"oauth_signature {signature} equals" in text
     assert "DIFFERS" not in text
     assert text.count("provider: signature verified") == 3
+    # Part 2: code + PKCE, then a refresh after a 401 invalid_token, and nothing secret shown.
+    assert "PKCE code_verifier matches the challenge" in text
+    assert "-> HTTP 200, renewed=True" in text
+    for secret in (
+        "kd94hf93k423kf44",  # OAuth 1.0a client secret
+        "gX1fBat3bV",  # OAuth 2.0 client secret
+        "SplxlOBeZQQYbYS6WxSbIA",  # authorization code
+        "2YotnFZFEjr1zCsicMWpAA",  # access token
+        "tGzv3JOkF0XG5Qx2TlKWIA",  # refresh token
+    ):
+        assert secret not in text
 
 
 def test_base_string() -> None:

@@ -78,3 +78,41 @@ def test_error_tree() -> None:
     assert issubclass(oauthcore.KeyFormatError, oauthcore.ConfigurationError)
     assert issubclass(oauthcore.SignatureError, oauthcore.VerificationError)
     assert issubclass(oauthcore.MissingDependencyError, ImportError)
+
+
+def test_oauth2_design_names() -> None:
+    import oauthcore.oauth2 as oauth2
+
+    signature = inspect.signature(oauth2.pkce_challenge)
+    assert list(signature.parameters) == ["verifier", "method"]
+    assert signature.parameters["method"].default == "S256"
+    # RFC 7636 Appendix B.
+    verifier = "dBjftJeZ4CVP-mB92K27uhbUJU1p1r_wW1gFWFOEjXk"
+    assert oauth2.pkce_challenge(verifier) == "E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM"
+    assert len(oauth2.__all__) == len(set(oauth2.__all__))
+
+
+def test_every_public_name_is_documented() -> None:
+    import importlib
+
+    import oauthcore.oauth2
+
+    modules = [
+        oauthcore,
+        oauthcore.oauth1,
+        oauthcore.oauth2,
+        flows,
+        http,
+        errors,
+        importlib.import_module("oauthcore.rsa"),
+        importlib.import_module("oauthcore.redirects"),
+        importlib.import_module("oauthcore.limits"),
+    ]
+    undocumented = []
+    for module in modules:
+        assert module.__doc__, module.__name__
+        for name in module.__all__:
+            value = getattr(module, name)
+            if (inspect.isclass(value) or inspect.isfunction(value)) and not value.__doc__:
+                undocumented.append(f"{module.__name__}.{name}")
+    assert undocumented == []
