@@ -22,3 +22,31 @@ def test_readme_names_the_two_commands() -> None:
     text = README.read_text("utf-8")
     assert "make demo" in text
     assert "make test" in text
+
+
+def test_readme_oauth2_example_runs() -> None:
+    import json
+
+    from oauthcore.http import Request, Response
+
+    blocks = re.findall(r"```python\n(.*?)```", README.read_text("utf-8"), re.DOTALL)
+    block = next(b for b in blocks if "build_authorization_url" in b)
+    before, _, after = block.partition("# redirect the user")
+    namespace: dict[str, object] = {}
+    exec(compile(before, "README.md", "exec"), namespace)  # noqa: S102 (our own README)
+    pending = namespace["pending"]
+    state = pending.state  # type: ignore[attr-defined]  # a PendingAuthorization
+    namespace["callback_url"] = f"https://app.example/cb?code=c0de&state={state}"
+
+    def send(request: Request) -> Response:
+        assert b"code_verifier=" in request.body
+        body = {"access_token": "at", "token_type": "Bearer", "expires_in": 60}
+        return Response(
+            status=200,
+            headers=(("Content-Type", "application/json"),),
+            body=json.dumps(body).encode(),
+        )
+
+    namespace["send"] = send
+    exec(compile("#" + after, "README.md", "exec"), namespace)  # noqa: S102 (our own README)
+    assert namespace["token"].access_token == "at"  # type: ignore[attr-defined]  # a Token
