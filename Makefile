@@ -50,7 +50,8 @@ bench: $(DEV)
 docs: $(BASE)
 	mkdir -p build/docs
 	cd build/docs && ../../$(PY) -m pydoc -w oauthcore oauthcore.http oauthcore.flows \
-		oauthcore.errors oauthcore.rsa oauthcore.oauth1 >/dev/null
+		oauthcore.errors oauthcore.rsa oauthcore.oauth1 oauthcore.oauth2 oauthcore.redirects \
+		oauthcore.limits >/dev/null
 	@echo "API reference in build/docs/"
 
 clean:

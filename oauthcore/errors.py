@@ -160,7 +160,8 @@ class AuthorizationResponseError(ProtocolError):
 class StateMismatchError(AuthorizationResponseError):
     """``state`` is missing, repeated, already used, or not the one this client sent.
 
-    RFC 6749 §10.12, RFC 9700 §2.1: checked before anything else in the response is read.
+    RFC 6749 §10.12, RFC 9700 §2.1: checked before ``iss``, ``error`` or ``code`` is read
+    (after only the callback's own form, transport and target are checked).
     """
 
 

@@ -16,7 +16,7 @@ only two drivers, so the synchronous and the asynchronous adapters share every l
 logic (the same idea as ``httpx.Auth.auth_flow``).
 
 Flows are created by the ``*_flow`` functions of the protocol packages, e.g.
-:func:`oauthcore.oauth1.temporary_credentials_flow`.
+:func:`oauthcore.oauth1.credentials_flow` or :func:`oauthcore.oauth2.authorized_request_flow`.
 """
 
 from __future__ import annotations

@@ -46,9 +46,10 @@ def next_hop(
     The next request keeps the method and body for 307 and 308; 303, and 301/302 after a POST,
     become a GET without a body (RFC 9110 §15.4.2–§15.4.4). When scheme, host or port change,
     every ``Authorization``, ``Proxy-Authorization`` and ``Cookie`` header is removed, whatever
-    its letter case and however many copies there are; a same-host http→https upgrade counts
-    as a change too. An OAuth 1.0a or Ofly request is re-signed by its caller for a
-    same-origin hop, never for another origin (D3).
+    its letter case and however many copies there are, and a body that the hop would re-send
+    is refused (it may carry a token); a same-host http→https upgrade counts as a change too.
+    An OAuth 1.0a or Ofly request is re-signed by its caller for a same-origin hop, never for
+    another origin (D3).
     """
     if status not in REDIRECT_STATUSES:
         raise ConfigurationError(f"HTTP {status} is not a redirect")
@@ -72,10 +73,17 @@ def next_hop(
             f"HTTP {status} redirect to {target.origin} without TLS"
         ) from None
     headers = request.headers
+    method, body = request.method, request.body
+    drops_body = status == 303 or (status in (301, 302) and method == "POST")
     if target.origin != current.origin:
         headers = tuple(pair for pair in headers if pair[0].lower() not in CREDENTIAL_HEADERS)
-    method, body = request.method, request.body
-    if status == 303 or (status in (301, 302) and method == "POST"):
+        if body and not drops_body:
+            # A 307/308 would re-send the body, which may hold a form-placed token or a
+            # signed OAuth 1.0a parameter set: never to another origin.
+            raise RedirectPolicyError(
+                f"HTTP {status} redirect would re-send the body to {target.origin} (D1)"
+            )
+    if drops_body:
         if method != "HEAD":
             method = "GET"
         body = b""

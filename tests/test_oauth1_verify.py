@@ -701,7 +701,7 @@ def test_malformed_timestamp_is_400(timestamp: str) -> None:
     request = hand_signed("GET", URL, base_oauth(timestamp=timestamp))
     started = time.perf_counter()
     refuse(make_server(), request, status=400, problem="parameter_rejected")
-    assert time.perf_counter() - started < 0.05
+    assert time.perf_counter() - started < 0.5  # 10x the 50 ms budget (checklist T5)
 
 
 @pytest.mark.checklist("J5", "G9")
@@ -1071,7 +1071,7 @@ def _timed_refusal(request: Request) -> None:
     with pytest.raises(VerificationError) as info:
         server.verify(request)
     elapsed = time.perf_counter() - started
-    assert elapsed < 0.05, f"{elapsed:.3f}s"
+    assert elapsed < 0.5, f"{elapsed:.3f}s"  # 10x the 50 ms budget (checklist T5)
     assert info.value.status == 400
     assert_no_secret(info.value, request)
 

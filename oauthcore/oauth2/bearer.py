@@ -471,8 +471,10 @@ def extract_bearer_token(
     if in_query and not allow_query:
         raise _invalid("access_token in the URI query is not accepted here (RFC 6750 §2.3)")
     found.extend(in_query)
-    if allow_body and _is_form(request.header("Content-Type")):
+    if _is_form(request.header("Content-Type")):
         in_body = _form_values(request.body.decode("latin-1"))
+        if in_body and not allow_body:  # refused, not ignored: two methods must not pass (E8)
+            raise _invalid("access_token in the body is not accepted here (RFC 6750 §2.2)")
         if in_body and request.method.upper() in _NO_BODY_METHODS:
             raise _invalid(f"access_token in a {request.method} body (RFC 6750 §2.2)")
         found.extend(in_body)
