@@ -224,3 +224,20 @@ def test_a_token_of_another_type_is_never_sent_as_bearer() -> None:
     flow = _flow(Token(access_token="AT-mac", token_type="mac", expires_at=NOW + 3600))
     with pytest.raises(UnsupportedTokenTypeError):
         next(flow)
+
+
+@pytest.mark.checklist("G1")
+def test_a_steady_clock_ignores_wall_clock_jumps() -> None:
+    from oauthcore.oauth2 import steady_clock
+
+    wall, ticks = [float(NOW)], [0.0]
+    clock = steady_clock(wall=lambda: wall[0], monotonic=lambda: ticks[0])
+    token = _token(expires_at=NOW + 3600)
+    wall[0] += 7200  # NTP steps the wall clock two hours ahead ...
+    ticks[0] += 10  # ... while ten seconds pass
+    assert clock() == NOW + 10
+    assert not token.is_expired(clock())
+    assert next(_flow(token, clock=clock)).url == RESOURCE.url  # no needless refresh
+    ticks[0] += 3600  # an hour really passes: the token is due, whatever the wall says
+    wall[0] -= 86400
+    assert token.is_expired(clock())

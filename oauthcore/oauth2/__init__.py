@@ -9,6 +9,7 @@ The names below are the public API; the submodules are an implementation detail:
 
 from __future__ import annotations
 
+from .._clock import steady_clock
 from .authorize import (
     AuthorizationCode,
     PendingAuthorization,
@@ -89,6 +90,7 @@ __all__ = [
     "pkce_challenge",
     "redact_url",
     "scope_tokens",
+    "steady_clock",
     "token_flow",
     "verify_pkce",
 ]

@@ -287,8 +287,8 @@ def oauthlib_url(*, fixed: bool = False) -> Callable[[], AuthUrl]:
     generate_token = oauthlib.common.generate_token
 
     def run() -> AuthUrl:
-        # oauthlib's documented PKCE recipe: verifier and challenge from the client's helpers,
-        # state from oauthlib.common.generate_token (as requests-oauthlib does).
+        # oauthlib's PKCE helpers as requests-oauthlib's authorization_url(pkce="S256") calls
+        # them, and state from oauthlib.common.generate_token() as its new_state() makes it.
         verifier = client.create_code_verifier(43)
         challenge = client.create_code_challenge(verifier, "S256")
         state = generate_token()
@@ -438,8 +438,8 @@ def check_url_agreement() -> bool:
     )
     print(
         "  randomness: oauthcore state and verifier from 32 os.urandom bytes each (256 bits);"
-        " oauthlib/authlib\n  SystemRandom.choice per character: state 30 chars (~179 bits),"
-        " verifier 43/48 chars of 66 (~260/290 bits)."
+        " oauthlib/authlib\n  SystemRandom.choice per character: state 30 of 62 (~179 bits),"
+        " verifier 43 of 66 (oauthlib, ~260 bits)\n  or 48 of 62 (authlib, ~286 bits)."
     )
     return ok
 
