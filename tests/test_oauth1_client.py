@@ -307,3 +307,22 @@ def test_timestamp_and_nonce_only_through_explicit_keywords() -> None:
     oauth = _oauth(signed)
     assert oauth["oauth_timestamp"].isdigit()
     assert len(oauth["oauth_nonce"]) == 24
+
+
+@pytest.mark.checklist("J2")
+def test_a_fixed_nonce_reused_across_requests_warns() -> None:
+    from oauthcore.oauth1 import NonceReuseWarning
+
+    request = Request(method="GET", url="https://x.example/")
+
+    def fixed() -> str:
+        return "same-nonce"
+
+    sign_request(request, CLIENT, now=lambda: 1, nonce=fixed)
+    with pytest.warns(NonceReuseWarning):
+        sign_request(request, CLIENT, now=lambda: 1, nonce=fixed)
+    sign_request(request, CLIENT, now=lambda: 2, nonce=fixed)  # a new timestamp: allowed
+    counter = iter(range(100))
+    fresh = lambda: f"n{next(counter)}"  # noqa: E731 (a source drawing new values)
+    for _ in range(3):
+        sign_request(request, CLIENT, now=lambda: 1, nonce=fresh)

@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING
 from .._encoding import percent_decode, percent_encode
 from .client import (
     ClientCredentials,
+    NonceReuseWarning,
     TokenCredentials,
     body_hash,
     new_nonce,
@@ -77,6 +78,7 @@ __all__ = [
     "ClientCredentials",
     "Consumer",
     "NonceCache",
+    "NonceReuseWarning",
     "Placement",
     "SignatureMethod",
     "TokenCredentials",

@@ -13,6 +13,8 @@ from __future__ import annotations
 import binascii
 import hashlib
 import os
+import warnings
+import weakref
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import lru_cache
@@ -38,6 +40,7 @@ if TYPE_CHECKING:
 
 __all__ = [
     "ClientCredentials",
+    "NonceReuseWarning",
     "TokenCredentials",
     "body_hash",
     "new_nonce",
@@ -57,6 +60,35 @@ def new_nonce() -> str:
 
 
 _ALNUM = bytes.maketrans(b"+/", b"AB")
+
+
+class NonceReuseWarning(UserWarning):
+    """An injected ``nonce=`` source gave the same nonce and timestamp twice (checklist J2)."""
+
+
+# The last (timestamp, nonce) each *injected* nonce source produced. Weak keys: a source that
+# is dropped is forgotten. The default source is never recorded, so normal signing keeps no
+# state; this only serves to warn a test that reuses a fixed nonce across requests.
+_LAST_INJECTED: weakref.WeakKeyDictionary[Callable[[], str], tuple[str, str]] = (
+    weakref.WeakKeyDictionary()
+)
+
+
+def _injected_nonce(source: Callable[[], str], timestamp: str) -> str:
+    value = source()
+    try:
+        previous = _LAST_INJECTED.get(source)
+        _LAST_INJECTED[source] = (timestamp, value)
+    except TypeError:  # a source that cannot be weakly referenced is not tracked
+        return value
+    if previous == (timestamp, value):
+        warnings.warn(
+            "the injected nonce source repeated a nonce with the same timestamp; a server "
+            "refuses the second request as a replay (RFC 5849 §3.3)",
+            NonceReuseWarning,
+            stacklevel=3,
+        )
+    return value
 
 
 def _check_text(name: str, value: str) -> None:
@@ -183,8 +215,10 @@ def sign_request(
     loopback or ``allow_insecure_transport`` is set; PLAINTEXT is refused over plain ``http``
     to any host but loopback (§3.4.4), whatever the opt-in.
 
-    ``now`` and ``nonce`` supply ``oauth_timestamp`` and ``oauth_nonce``; pass fixed ones only
-    in tests (a nonce must never repeat with the same timestamp, §3.3).
+    ``now`` and ``nonce`` supply ``oauth_timestamp`` and ``oauth_nonce``: the explicit test
+    injection points (checklist J2). A nonce must never repeat with the same timestamp (§3.3):
+    an injected ``nonce`` source that does so from one request to the next raises a
+    :class:`NonceReuseWarning`.
     """
     # Split as RFC 3986 (and urlsplit) does: the fragment first, then the query.
     resource, _, query = request.url.partition("#")[0].partition("?")
@@ -217,11 +251,13 @@ def sign_request(
 
     # The protocol parameters, percent-encoded once for both the base string and the request.
     # Names are unreserved; so are the method name and the decimal timestamp.
+    timestamp = str(int(now()))
+    drawn = nonce() if nonce is new_nonce else _injected_nonce(nonce, timestamp)
     oauth = [
         ("oauth_consumer_key", percent_encode(client.key)),
         ("oauth_signature_method", _METHOD_NAMES[method]),
-        ("oauth_timestamp", str(int(now()))),
-        ("oauth_nonce", percent_encode(nonce())),
+        ("oauth_timestamp", timestamp),
+        ("oauth_nonce", percent_encode(drawn)),
     ]
     if token is not None:
         oauth.append(("oauth_token", percent_encode(token.token)))
