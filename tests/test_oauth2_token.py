@@ -1452,3 +1452,12 @@ def test_mapping_params_are_accepted() -> None:
     params: Mapping[str, str] = {"device_code": "d"}
     request = build_grant_request(client(), "urn:ietf:params:oauth:grant-type:device_code", params)
     assert ("device_code", "d") in body_params(request)
+
+
+@pytest.mark.checklist("A6")
+def test_nesting_near_the_recursion_limit_is_a_token_response_error() -> None:
+    for depth in range(900, 1010, 5):
+        body = '{"access_token":"a","token_type":"Bearer","x":' + "[" * depth + "]" * depth + "}"
+        response = Response(status=200, headers=(("Content-Type", JSON_TYPE),), body=body.encode())
+        with contextlib.suppress(TokenResponseError):  # a Token, or this error: nothing else
+            parse_token_response(response, now=lambda: NOW)

@@ -54,7 +54,7 @@ _FLAGS = ("scope_changed", "token_type_assumed", "expiry_adjusted")
 _STORED = frozenset(("access_token", "token_type", "expires_at", "refresh_token", "scope", "extra"))
 _RESERVED_PARAMS = frozenset(("grant_type", "client_id", "client_secret"))
 
-_Members = dict[str, tuple[object, str]]  # member name -> (decoded value, compact JSON text)
+_Members = dict[str, object]  # member name -> decoded value
 
 
 def _vschar(text: str) -> bool:
@@ -304,8 +304,7 @@ def _load_json(body: bytes) -> _Members | _Invalid:
             return _Invalid("is not a JSON object")
         if len(data) > _MAX_MEMBERS:
             return _Invalid(f"has more than {_MAX_MEMBERS} members")
-        # Dumped inside the same guard: a value nested near the limit may fail here too.
-        return {name: (value, _compact(value)) for name, value in data.items()}
+        return data
     except _Invalid as exc:
         return _Invalid(*exc.args)
     except RecursionError:
@@ -325,7 +324,7 @@ def _load_form(body: bytes) -> _Members | _Invalid:
     for name, value in pairs:
         if name in members:
             return _Invalid(f"repeats {_label(name)} (RFC 6749 §3.1)")
-        members[name] = (value, _compact(value))
+        members[name] = value
     return members
 
 
@@ -358,7 +357,7 @@ def parse_token_response(
         if status >= 500:
             raise server_error("server_error", error_description=what, status=status, scrub=scrub)
         raise TokenResponseError(what, status=status)
-    if members.get("error", (None,))[0] is not None:
+    if members.get("error") is not None:
         raise _error_response(members, status, scrub)
     if status >= 500:
         what = "token endpoint failed without an OAuth error (RFC 6749 §5.2)"
@@ -369,7 +368,7 @@ def parse_token_response(
 
 
 def _error_response(members: _Members, status: int, scrub: tuple[str, ...]) -> Exception:
-    error, description, uri = values = [members.get(n, (None,))[0] for n in _ERROR_MEMBERS]
+    error, description, uri = values = [members.get(n) for n in _ERROR_MEMBERS]
     for name, value in zip(_ERROR_MEMBERS, values, strict=True):
         if value is not None and not isinstance(value, str):
             return TokenResponseError(f"{name} is not a string (RFC 6749 §5.2)", status=status)
@@ -382,8 +381,7 @@ def _error_response(members: _Members, status: int, scrub: tuple[str, ...]) -> E
 def _token(
     members: _Members, now: Callable[[], int], requested: _Scope | None, strict: bool, status: int
 ) -> Token:
-    def value(name: str) -> object:
-        return members.get(name, (None,))[0]  # a JSON null counts as absent
+    value = members.get  # a JSON null counts as absent
 
     def refuse(message: str) -> TokenResponseError:
         return TokenResponseError(message, status=status)
@@ -415,25 +413,35 @@ def _token(
     granted = value("scope")
     if granted is not None and not isinstance(granted, str):
         raise refuse("scope is not a space-delimited string (RFC 6749 §3.3)")
-    asked = (
-        None
-        if requested is None
-        else (_split(requested) if isinstance(requested, str) else tuple(requested))
-    )
-    scope = asked if granted is None else _split(granted)  # §5.1: omitted means as requested
-    changed = granted is not None and asked is not None and set(scope or ()) != set(asked)
+    scope: tuple[str, ...] | None
+    if granted is not None and granted == requested:  # the usual case: granted as asked
+        scope, changed = _split(granted), False
+    else:
+        asked = (
+            None
+            if requested is None
+            else (_split(requested) if isinstance(requested, str) else tuple(requested))
+        )
+        scope = asked if granted is None else _split(granted)  # §5.1: omitted: as requested
+        changed = granted is not None and asked is not None and set(scope or ()) != set(asked)
 
-    return Token(
-        access_token=access,
-        token_type=kind,
-        expires_at=expires_at,
-        refresh_token=refresh or None,
-        scope=scope,
-        scope_changed=changed,
-        token_type_assumed=value("token_type") is None,
-        expiry_adjusted=adjusted,
-        extra=tuple((k, text) for k, (_, text) in members.items() if k not in _TOKEN_MEMBERS),
-    )
+    extra = tuple((k, _dump(v)) for k, v in members.items() if k not in _TOKEN_MEMBERS)
+    if any(text is None for _, text in extra):  # nested near the recursion limit
+        raise refuse("token response member is nested too deeply (checklist A6)")
+    try:
+        return Token(
+            access_token=access,
+            token_type=kind,
+            expires_at=expires_at,
+            refresh_token=refresh or None,
+            scope=scope,
+            scope_changed=changed,
+            token_type_assumed=value("token_type") is None,
+            expiry_adjusted=adjusted,
+            extra=cast(tuple[tuple[str, str], ...], extra),
+        )
+    except ConfigurationError as exc:  # a member too deep to round-trip (our own message)
+        raise refuse("token response member is nested too deeply (checklist A6)") from exc
 
 
 def _expires_at(
