@@ -45,6 +45,7 @@ unit-optimized: $(DEV)
 
 bench: $(DEV)
 	$(PY) tests/bench/bench_oauth1.py
+	$(PY) tests/bench/bench_oauth2.py
 
 # API reference from the docstrings, written to build/docs (not committed).
 docs: $(BASE)
