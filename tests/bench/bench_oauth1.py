@@ -40,13 +40,14 @@ import subprocess
 import sys
 import tempfile
 import time
-import timeit
 import types
 import urllib.parse
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
+
+from benchtools import fmt_ratio, fmt_us, median_us, medians_us, print_table, verdict
 
 try:
     import authlib.oauth1.rfc5849.client_auth as authlib_client_auth
@@ -179,70 +180,6 @@ class Settings:
     repeat: int
     target_s: float
     import_runs: int
-
-
-def _calibrate(timer: timeit.Timer, target_s: float) -> int:
-    """Return a loop count that makes one sample last about ``target_s`` (like autorange)."""
-    number = 1
-    while True:
-        elapsed = timer.timeit(number)
-        if elapsed >= target_s:
-            return number
-        grow = target_s / elapsed if elapsed > 0 else 10.0
-        number = max(number + 1, int(number * min(grow * 1.2, 10.0)))
-
-
-def medians_us(funcs: Mapping[str, Callable[[], object]], settings: Settings) -> dict[str, float]:
-    """Return the median time of one call of each function, in microseconds.
-
-    The functions are sampled in turn, round after round, so a burst of load from elsewhere on
-    the machine hits all of them alike and the ratios between them stay meaningful.
-    """
-    timers = {name: timeit.Timer(func) for name, func in funcs.items()}
-    numbers = {name: _calibrate(timer, settings.target_s) for name, timer in timers.items()}
-    samples: dict[str, list[float]] = {name: [] for name in funcs}
-    for _ in range(settings.repeat):
-        for name, timer in timers.items():
-            samples[name].append(timer.timeit(numbers[name]) / numbers[name])
-    return {name: statistics.median(values) * 1e6 for name, values in samples.items()}
-
-
-def median_us(func: Callable[[], object], settings: Settings) -> float:
-    """Return the median time of one ``func()`` call in microseconds."""
-    return medians_us({"f": func}, settings)["f"]
-
-
-def fmt_us(value: float) -> str:
-    if value >= 10_000:
-        return f"{value:,.0f}"
-    if value >= 100:
-        return f"{value:.0f}"
-    return f"{value:.1f}"
-
-
-def fmt_ratio(other: float, ours: float) -> str:
-    return f"{other / ours:.1f}x"
-
-
-def verdict(ok: bool) -> str:
-    return "PASS" if ok else "MISS"
-
-
-def print_table(headers: Sequence[str], rows: Sequence[Sequence[str]]) -> None:
-    widths = [max(len(h), *(len(r[i]) for r in rows)) for i, h in enumerate(headers)]
-    line = "  ".join(
-        h.rjust(w) if i else h.ljust(w)
-        for i, (h, w) in enumerate(zip(headers, widths, strict=True))
-    )
-    print(line)
-    print("  ".join("-" * w for w in widths))
-    for row in rows:
-        print(
-            "  ".join(
-                c.rjust(w) if i else c.ljust(w)
-                for i, (c, w) in enumerate(zip(row, widths, strict=True))
-            )
-        )
 
 
 # --------------------------------------------------------------------------------------------
