@@ -176,7 +176,8 @@ class OAuthServerError(OAuthError):
     """The provider answered with an OAuth error (RFC 6749 §4.1.2.1, §5.2; RFC 6750 §3.1).
 
     ``error`` is the code as sent (escaped), ``error_description`` the provider's text escaped,
-    truncated and scrubbed of known secrets, ``error_uri`` its URI (never fetched), ``status``
+    truncated and scrubbed of known secrets (``raw_error_description`` keeps it as received,
+    outside the message), ``error_uri`` its URI (never fetched), ``status``
     the HTTP status when there was one. ``retryable`` is True for ``server_error`` and
     ``temporarily_unavailable``: trying again later, or with a new flow, may succeed.
     Build one with :func:`server_error`, which picks the subclass for the code.
@@ -199,6 +200,7 @@ class OAuthServerError(OAuthError):
         self.error_description = error_description
         self.error_uri = error_uri
         self.status = status
+        self.raw_error_description: str | None = None
 
 
 class InvalidRequestError(OAuthServerError):
@@ -315,7 +317,7 @@ def server_error(
     """
     scrub = tuple(scrub)
     cls = SERVER_ERRORS.get(error, OAuthServerError)
-    return cls(
+    result = cls(
         safe_text(error, limit=64, scrub=scrub),
         error_description=None
         if error_description is None
@@ -323,6 +325,10 @@ def server_error(
         error_uri=None if error_uri is None else safe_text(error_uri, scrub=scrub),
         status=status,
     )
+    # The text exactly as received, for a caller who must see it (B10). An attribute only:
+    # never in the message, ``args`` or ``repr``; it may hold whatever the provider echoed.
+    result.raw_error_description = error_description
+    return result
 
 
 class TokenExpiredError(OAuthError):

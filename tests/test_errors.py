@@ -100,3 +100,19 @@ def test_decoding_failures_do_not_chain_the_data() -> None:
                 temporary=False,
             )
         assert "canary" not in _chain_text(response_info.value)
+
+
+@pytest.mark.checklist("B10", "I5")
+def test_provider_text_is_escaped_scrubbed_and_kept_raw_apart() -> None:
+    from oauthcore import InvalidGrantError
+    from oauthcore.errors import server_error
+
+    raw = 'bad "code" CODE-canary\r\nX-Evil: 1 <script>' + "y" * 100_000
+    error = server_error("invalid_grant", error_description=raw, status=400, scrub=["CODE-canary"])
+    assert isinstance(error, InvalidGrantError)
+    for text in (str(error), repr(error), repr(error.args)):
+        assert "CODE-canary" not in text
+        assert "\r" not in text
+        assert "\n" not in text
+        assert len(text) < 1000
+    assert error.raw_error_description == raw
