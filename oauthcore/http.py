@@ -72,9 +72,10 @@ def _check_headers(headers: Headers) -> None:
         name, value = pair
         if type(name) is not str or type(value) is not str:
             raise TypeError("header names and values must be str")
-        if not is_token(name):
+        # The common cases first, without a call: a known name, a value of printable text.
+        if name not in _COMMON_TOKENS and not is_token(name):
             raise ConfigurationError(f"header name {name[:40]!r} is not an RFC 9110 token")
-        if has_control(value, allow_tab=True):
+        if not value.isprintable() and has_control(value, allow_tab=True):
             raise ConfigurationError(f"value of header {name!r} contains a control character")
 
 

@@ -107,7 +107,10 @@ def texts_of(exc: BaseException) -> Iterator[str]:
     current: BaseException | None = exc
     while current is not None and id(current) not in seen:
         seen.add(id(current))
-        yield from (str(current), repr(current), repr(current.args), repr(vars(current)))
+        # Every attribute but raw_error_description, which keeps the provider's text as
+        # received on purpose (checklist B10) and is never part of a message.
+        attributes = {k: v for k, v in vars(current).items() if k != "raw_error_description"}
+        yield from (str(current), repr(current), repr(current.args), repr(attributes))
         yield repr(getattr(current, "__notes__", ()))
         current = current.__cause__ or current.__context__
 

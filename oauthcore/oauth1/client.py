@@ -228,10 +228,11 @@ def sign_request(
     if placement.__class__ is not Placement:
         placement = _placement(placement)
     method = client.signature_method
-    if method is SignatureMethod.PLAINTEXT:  # no opt-in: the secrets travel in clear
-        check_transport(url, what="PLAINTEXT signing (RFC 5849 §3.4.4)")
-    else:
-        check_transport(url, what="OAuth 1.0a request", allow_insecure=allow_insecure_transport)
+    if url.scheme != "https":
+        if method is SignatureMethod.PLAINTEXT:  # no opt-in: the secrets travel in clear
+            check_transport(url, what="PLAINTEXT signing (RFC 5849 §3.4.4)")
+        else:
+            check_transport(url, what="OAuth 1.0a request", allow_insecure=allow_insecure_transport)
 
     is_form = is_form_content_type(request.header("Content-Type"))
     if placement is Placement.BODY and not is_form and request.body:
@@ -326,8 +327,12 @@ def _place(
     if placement is Placement.HEADER:
         value = authorization_header_from_encoded(oauth, realm=realm)
         kept = [pair for pair in headers if pair[0].lower() != "authorization"]
-        kept.append(("Authorization", value))
-        return Request(method=request.method, url=url, headers=tuple(kept), body=request.body)
+        return Request(
+            method=request.method,
+            url=url,
+            headers=(*kept, ("Authorization", value)),
+            body=request.body,
+        )
     if realm is not None:
         raise ConfigurationError("realm is only sent in the Authorization header (§3.5.1)")
     encoded = "&".join([f"{name}={value}" for name, value in oauth])
