@@ -31,6 +31,7 @@ CORE_MODULES = [
     "oauthcore.oauth2.pkce",
     "oauthcore.oauth2.token",
     "oauthcore.limits",
+    "oauthcore.ofly",
     "oauthcore.redirects",
     "oauthcore.rsa",
 ]
