@@ -24,7 +24,7 @@ import os
 import re
 import warnings
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from types import MappingProxyType
 from typing import NamedTuple, NoReturn, Protocol, TypeVar
 
@@ -120,11 +120,14 @@ class RSAPublicKey:
 
     n: int
     e: int
-    _k: int = field(init=False, compare=False)
 
     def __post_init__(self) -> None:
         _check_public(self.n, self.e)
-        object.__setattr__(self, "_k", (self.n.bit_length() + 7) // 8)
+
+    @property
+    def _k(self) -> int:
+        # The modulus length in octets (RFC 8017 §3.1 "k"), computed: it is cheap.
+        return (self.n.bit_length() + 7) // 8
 
     def __repr__(self) -> str:
         return f"RSAPublicKey(size_bits={self.size_bits}, public_sha256={_fingerprint(self)!r})"
@@ -162,10 +165,9 @@ class RSAPrivateKey:
     dp: int
     dq: int
     qinv: int
-    _public: RSAPublicKey = field(init=False)
 
     def __post_init__(self) -> None:
-        public = RSAPublicKey(n=self.n, e=self.e)
+        RSAPublicKey(n=self.n, e=self.e)  # validates n and e
         n, e, d, p, q = self.n, self.e, self.d, self.p, self.q
         for name in ("d", "p", "q", "dp", "dq", "qinv"):
             if type(getattr(self, name)) is not int:
@@ -180,7 +182,6 @@ class RSAPrivateKey:
             raise KeyFormatError("RSA private key is inconsistent: wrong CRT exponent")
         if not (0 < self.qinv < p and _same(self.qinv * q % p, 1)):
             raise KeyFormatError("RSA private key is inconsistent: wrong CRT coefficient")
-        object.__setattr__(self, "_public", public)
 
     def __repr__(self) -> str:
         return f"RSAPrivateKey(size_bits={self.size_bits}, public_sha256={_fingerprint(self)!r})"
@@ -192,7 +193,7 @@ class RSAPrivateKey:
 
     def public_key(self) -> RSAPublicKey:
         """Return the public half (n, e) of this key."""
-        return self._public
+        return RSAPublicKey(n=self.n, e=self.e)
 
     def sign(
         self,
@@ -202,7 +203,8 @@ class RSAPrivateKey:
         random_bytes: Callable[[int], bytes] = os.urandom,
     ) -> bytes:
         """Sign ``message`` with RSASSA-PKCS1-v1_5 (RFC 8017 §8.2.1), blinded and self-checked."""
-        n, e, k = self.n, self.e, self._public._k
+        n, e = self.n, self.e
+        k = (n.bit_length() + 7) // 8
         m = int.from_bytes(_emsa_encode(message, hash_name, k), "big")
         raw = random_bytes(k + 8)  # 64 extra bits make the reduction bias negligible
         if not isinstance(raw, bytes) or len(raw) != k + 8:
