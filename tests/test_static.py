@@ -108,3 +108,17 @@ def test_every_module_uses_postponed_annotations() -> None:
         if "from __future__ import annotations" not in path.read_text("utf-8")
     ]
     assert missing == []
+
+
+def test_no_object_setattr_on_frozen_values() -> None:
+    # STYLE §4: values are built by their constructors; derived data is computed, not stored.
+    found = [
+        f"{path.name}:{node.lineno}"
+        for path, tree in _trees()
+        for node in ast.walk(tree)
+        if isinstance(node, ast.Attribute)
+        and node.attr == "__setattr__"
+        and isinstance(node.value, ast.Name)
+        and node.value.id == "object"
+    ]
+    assert found == []
