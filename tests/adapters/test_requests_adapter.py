@@ -39,6 +39,7 @@ from oauthcore import (
     TokenUpdateError,
     VerificationError,
 )
+from oauthcore.adapters._requests_transport import _next_prepared
 from oauthcore.adapters.requests import (
     DEFAULT_DEADLINE,
     DEFAULT_TIMEOUT,
@@ -48,7 +49,6 @@ from oauthcore.adapters.requests import (
     OAuthSession,
     OflyAuth,
     TokenStore,
-    _next_prepared,
     send_flow,
     send_request,
 )
