@@ -326,3 +326,15 @@ def test_a_fixed_nonce_reused_across_requests_warns() -> None:
     fresh = lambda: f"n{next(counter)}"  # noqa: E731 (a source drawing new values)
     for _ in range(3):
         sign_request(request, CLIENT, now=lambda: 1, nonce=fresh)
+
+
+@pytest.mark.checklist("E7")
+def test_is_signed_looks_in_all_three_places() -> None:
+    from oauthcore.oauth1 import is_signed
+
+    plain = Request(method="POST", url="https://x.example/?a=1")
+    assert not is_signed(plain)
+    for placement in Placement:
+        signed = sign_request(plain, CLIENT, placement=placement)
+        assert is_signed(signed)
+    assert not is_signed(plain.with_header("Authorization", "Bearer oauth_signature"))

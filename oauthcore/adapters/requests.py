@@ -27,7 +27,6 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
-from urllib.parse import parse_qsl
 
 from ..errors import MissingDependencyError
 
@@ -43,7 +42,7 @@ from ..oauth1 import (
     ClientCredentials,
     Placement,
     TokenCredentials,
-    is_form_content_type,
+    is_signed,
     new_nonce,
     sign_request,
 )
@@ -185,17 +184,6 @@ class _Auth(_OwnHooks, AuthBase):
         )
 
 
-def _has_signature(request: Request) -> bool:
-    """True if ``request`` already carries ``oauth_signature`` (header, query or form body)."""
-    header = request.header("Authorization") or ""
-    if header[:6].lower() == "oauth " and "oauth_signature" in header:
-        return True
-    names = [name for name, _ in parse_qsl(request.url.partition("?")[2], True)]
-    if is_form_content_type(request.header("Content-Type")):
-        names += [name for name, _ in parse_qsl(request.body.decode("latin-1"), True)]
-    return "oauth_signature" in names
-
-
 class OAuth1Auth(_Auth):
     """Sign requests with OAuth 1.0a (RFC 5849 §3) through :func:`oauthcore.oauth1.sign_request`.
 
@@ -243,7 +231,7 @@ class OAuth1Auth(_Auth):
         )
 
     def _already_signed(self, request: Request) -> bool:
-        return _has_signature(request)
+        return is_signed(request)
 
     def _sign(self, request: Request) -> Request:
         return sign_request(

@@ -25,6 +25,7 @@ from .placement import (
     Placement,
     build_authorization_header,
     is_form_content_type,
+    is_signed,
     parse_authorization_header,
 )
 from .signing import (
@@ -91,6 +92,7 @@ __all__ = [
     "build_token_request",
     "credentials_flow",
     "is_form_content_type",
+    "is_signed",
     "new_nonce",
     "normalize_parameters",
     "parse_authorization_callback",

@@ -14,13 +14,15 @@ from collections.abc import Iterable
 from enum import Enum
 from functools import cache
 
-from .._encoding import percent_decode, percent_encode
+from .._encoding import form_pairs_encoded, percent_decode, percent_encode
 from ..errors import ConfigurationError, ProtocolError
+from ..http import Request
 
 __all__ = [
     "Placement",
     "build_authorization_header",
     "is_form_content_type",
+    "is_signed",
     "parse_authorization_header",
 ]
 
@@ -51,6 +53,24 @@ def is_form_content_type(content_type: str | None) -> bool:
         return True
     media_type = content_type.partition(";")[0].strip().lower()
     return media_type == "application/x-www-form-urlencoded"
+
+
+def is_signed(request: Request) -> bool:
+    """True if ``request`` already carries ``oauth_signature`` in any of the three places.
+
+    The header (an ``OAuth`` scheme), the query, or a form-encoded body (§3.5). Signing such a
+    request again would put protocol parameters in two places.
+    """
+    header = request.header("Authorization") or ""
+    if header[:5].lower() == "oauth" and "oauth_signature" in header:
+        return True
+    query = request.url.partition("#")[0].partition("?")[2]
+    if any(name == "oauth_signature" for name, _ in form_pairs_encoded(query)):
+        return True
+    if is_form_content_type(request.header("Content-Type")) and request.body.isascii():
+        body = form_pairs_encoded(request.body.decode("ascii"))
+        return any(name == "oauth_signature" for name, _ in body)
+    return False
 
 
 def build_authorization_header(
