@@ -15,7 +15,7 @@ from ._urls import check_transport, parse_url
 from .errors import ConfigurationError, InsecureTransportError, RedirectPolicyError
 from .http import Request
 
-__all__ = ["CREDENTIAL_HEADERS", "MAX_HOPS", "REDIRECT_STATUSES", "next_hop"]
+__all__ = ["CREDENTIAL_HEADERS", "MAX_HOPS", "REDIRECT_STATUSES", "next_hop", "same_origin"]
 
 MAX_HOPS = 5
 """Redirects followed for one request at most (checklist D6)."""
@@ -24,6 +24,18 @@ REDIRECT_STATUSES = frozenset((301, 302, 303, 307, 308))
 
 CREDENTIAL_HEADERS = frozenset(("authorization", "proxy-authorization", "cookie"))
 """Header names (compared in lower case) removed when a redirect changes the origin (D1, D2)."""
+
+
+def same_origin(first: str, second: str) -> bool:
+    """True if two URLs share scheme, host and port (default ports omitted; RFC 6454).
+
+    What decides whether a hop may keep, or be signed again with, the request's credentials.
+    A URL that does not parse shares no origin with anything.
+    """
+    try:
+        return parse_url(first).origin == parse_url(second).origin
+    except ConfigurationError:
+        return False
 
 
 def next_hop(

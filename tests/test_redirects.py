@@ -129,3 +129,12 @@ def test_a_body_is_never_re_sent_to_another_origin() -> None:
         assert "AT-canary" not in str(info.value)
         assert next_hop(form, status, "/b", hops=0).body == form.body  # same origin: kept
     assert next_hop(form, 303, "https://other.example.com/b", hops=0).body == b""
+
+
+def test_same_origin() -> None:
+    from oauthcore.redirects import same_origin
+
+    assert same_origin("https://a.example/x", "https://A.example:443/y?z")
+    assert not same_origin("https://a.example/", "http://a.example/")
+    assert not same_origin("https://a.example/", "https://a.example:8443/")
+    assert not same_origin("https://a.example/", "not a url")

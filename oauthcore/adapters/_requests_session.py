@@ -24,7 +24,7 @@ except ImportError as exc:  # checklist N5: a typed error with an install hint
 from ..flows import Flow, drive
 from ..http import Request, Response
 from ..limits import MAX_BODY_BYTES, check_content_codings
-from ..redirects import CREDENTIAL_HEADERS, MAX_HOPS, REDIRECT_STATUSES, next_hop
+from ..redirects import CREDENTIAL_HEADERS, MAX_HOPS, REDIRECT_STATUSES, next_hop, same_origin
 from ._requests_transport import (
     _MANAGED,
     DEFAULT_DEADLINE,
@@ -37,7 +37,6 @@ from ._requests_transport import (
     _pairs,
     _read_body,
     _redirects,
-    _same_origin,
     _to_core,
 )
 
@@ -133,7 +132,7 @@ class OAuthSession(requests.Session):
         self, prepared_request: requests.PreparedRequest, response: requests.Response
     ) -> None:
         """Strip every credential header when the origin changes; never apply ``.netrc``."""
-        if not _same_origin(response.request.url or "", prepared_request.url or ""):
+        if not same_origin(response.request.url or "", prepared_request.url or ""):
             for name in CREDENTIAL_HEADERS:
                 prepared_request.headers.pop(name, None)
 

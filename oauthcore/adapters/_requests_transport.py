@@ -22,10 +22,9 @@ try:
 except ImportError as exc:  # checklist N5: a typed error with an install hint
     raise MissingDependencyError("requests", "requests") from exc
 
-from .._urls import parse_url
 from ..http import Request, Response
 from ..limits import check_content_codings, read_limited
-from ..redirects import next_hop
+from ..redirects import next_hop, same_origin
 
 Timeout = float | tuple[float, float]
 
@@ -117,13 +116,6 @@ def _remember(
     prepared: requests.PreparedRequest, auth: AuthBase, unsigned: Request, streamed: bool
 ) -> None:
     setattr(prepared, _SIGNED, _Signed(auth, unsigned, streamed))
-
-
-def _same_origin(a: str, b: str) -> bool:
-    try:
-        return parse_url(a).origin == parse_url(b).origin
-    except ConfigurationError:
-        return False
 
 
 def _checked_verify(verify: bool | str | None, *, allowed: bool) -> bool | str:
@@ -233,11 +225,11 @@ def _next_prepared(
         event: [hook for hook in hooks if not _is_ours(hook)] for event, hooks in sent.hooks.items()
     }
     _apply(prepared, hop, streamed=streamed)
-    same_origin = _same_origin(base.url, hop.url)
-    if same_origin and cookies is not None:
+    kept = same_origin(base.url, hop.url)
+    if kept and cookies is not None:
         prepared.headers.pop("Cookie", None)
         prepared.prepare_cookies(cookies)
-    if same_origin and auth is not None:
+    if kept and auth is not None:
         auth(prepared)
     return prepared
 
