@@ -10,6 +10,7 @@ This module imports nothing but the standard library.
 
 from __future__ import annotations
 
+import json
 import re
 from collections.abc import Iterable
 from urllib.parse import unquote_to_bytes
@@ -17,10 +18,12 @@ from urllib.parse import unquote_to_bytes
 from .errors import ConfigurationError, ProtocolError
 
 __all__ = [
+    "NOT_JSON",
     "decode_form",
     "encode_encoded",
     "encode_form",
     "form_pairs_encoded",
+    "load_json",
     "percent_decode",
     "percent_encode",
 ]
@@ -199,3 +202,32 @@ def _form_decode(text: str) -> str:
 def encode_form(pairs: Iterable[tuple[str, str]]) -> str:
     """Form-encode ``pairs`` using RFC 5849 §3.6 percent-encoding (space as ``%20``)."""
     return "&".join(f"{percent_encode(name)}={percent_encode(value)}" for name, value in pairs)
+
+
+NOT_JSON = object()
+"""What :func:`load_json` returns for a body it cannot use."""
+
+
+class _RepeatedMember(Exception):
+    pass
+
+
+def _unique_members(pairs: list[tuple[str, object]]) -> dict[str, object]:
+    members = dict(pairs)
+    if len(members) != len(pairs):
+        raise _RepeatedMember
+    return members
+
+
+def load_json(data: bytes | str) -> object:
+    """Decode strict UTF-8 JSON, refusing repeated members; :data:`NOT_JSON` if unusable.
+
+    A repeated member counts as malformed (RFC 8259 §4 leaves it undefined; neither value is
+    taken). The sentinel lets the caller raise its own error outside this ``except``: a
+    decoding error holds the whole body, which must not ride along as context (checklist I4).
+    """
+    try:
+        text = data.decode("utf-8") if isinstance(data, bytes) else data
+        return json.loads(text, object_pairs_hook=_unique_members)
+    except (UnicodeDecodeError, ValueError, RecursionError, _RepeatedMember):
+        return NOT_JSON

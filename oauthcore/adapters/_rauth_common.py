@@ -7,7 +7,6 @@ public names from :mod:`oauthcore.adapters.requests`.
 
 from __future__ import annotations
 
-import json
 from collections.abc import Callable, Mapping
 from urllib.parse import parse_qsl
 
@@ -25,7 +24,7 @@ try:
 except ImportError as exc:  # checklist N5
     raise MissingDependencyError("requests", "requests") from exc
 
-from .._encoding import decode_form
+from .._encoding import decode_form, load_json
 from ..http import Response
 from ..limits import MAX_BODY_BYTES
 from ..oauth1 import parse_credentials_response
@@ -79,24 +78,8 @@ class RauthUsageError(ConfigurationError, TypeError):
 # The default decoder.
 
 
-class _Duplicate(Exception):
-    pass
-
-
-def _unique(pairs: list[tuple[str, object]]) -> dict[str, object]:
-    result = dict(pairs)
-    if len(result) != len(pairs):
-        raise _Duplicate
-    return result
-
-
 def _json_object(text: str) -> dict[str, object] | None:
-    # None for anything unusable, so the caller raises outside this block: a decoding error
-    # holds the whole body, which must not ride along as __context__ (checklist I4).
-    try:
-        data = json.loads(text, object_pairs_hook=_unique)
-    except (ValueError, RecursionError, _Duplicate):
-        return None
+    data = load_json(text)
     return data if isinstance(data, dict) else None
 
 

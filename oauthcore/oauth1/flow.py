@@ -13,11 +13,10 @@ Pure; imports no HTTP client, reads no clock or randomness except through ``now=
 from __future__ import annotations
 
 import hmac
-import json
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 
-from .._encoding import decode_form, encode_form, utf8
+from .._encoding import NOT_JSON, decode_form, encode_form, load_json, utf8
 from .._urls import check_transport, parse_url
 from ..errors import ConfigurationError, ProtocolError, TokenResponseError, safe_text
 from ..flows import Flow
@@ -224,33 +223,9 @@ def _decode_fields(response: Response, kind: str) -> dict[str, str]:
     return fields
 
 
-_NOT_JSON = object()
-
-
-class _DuplicateKey(Exception):
-    pass
-
-
-def _unique_object(pairs: list[tuple[str, object]]) -> dict[str, object]:
-    result = dict(pairs)
-    if len(result) != len(pairs):
-        raise _DuplicateKey
-    return result
-
-
-def _load_json(body: bytes) -> object:
-    # The sentinel lets the caller raise outside this ``except``: a decoding error holds the
-    # whole body, which must not ride along as __context__ (checklist I4). A repeated member
-    # counts as malformed (RFC 8259 §4 leaves it undefined; we take neither value).
-    try:
-        return json.loads(body.decode("utf-8"), object_pairs_hook=_unique_object)
-    except (UnicodeDecodeError, ValueError, RecursionError, _DuplicateKey):
-        return _NOT_JSON
-
-
 def _json_fields(body: bytes, kind: str, status: int) -> dict[str, str]:
-    data = _load_json(body)
-    if data is _NOT_JSON:
+    data = load_json(body)
+    if data is NOT_JSON:
         raise TokenResponseError(
             f"{kind} response is malformed JSON or repeats a member", status=status
         )
