@@ -120,11 +120,14 @@ _NON_CANONICAL_ESCAPE = re.compile(
 ).search
 
 
-def _is_canonical(text: str, also: str = "%") -> bool:
-    """True if ``text`` is already in RFC 5849 §3.6 form (plus the characters in ``also``)."""
+def _is_canonical(text: str, alphabet: str = _UNRESERVED_CHARS + "%") -> bool:
+    """True if ``text`` is already in RFC 5849 §3.6 form: of ``alphabet``, escapes canonical."""
     # str.strip removes every leading and trailing character of the set: nothing is left
     # over exactly when every character is in it.
-    return not text.strip(_UNRESERVED_CHARS + also) and not _NON_CANONICAL_ESCAPE(text)
+    return not text.strip(alphabet) and not _NON_CANONICAL_ESCAPE(text)
+
+
+_FORM_ALPHABET = _UNRESERVED_CHARS + "%&="
 
 
 def form_pairs_encoded(text: str, *, max_params: int | None = None) -> list[tuple[str, str]]:
@@ -143,7 +146,7 @@ def form_pairs_encoded(text: str, *, max_params: int | None = None) -> list[tupl
     if max_params is not None and len(parts) > max_params:
         raise ProtocolError(f"more than {max_params} form parameters (checklist F8)")
     pairs: list[tuple[str, str]] = []
-    if _is_canonical(text, "%&="):  # the usual case: one scan, then only splitting
+    if _is_canonical(text, _FORM_ALPHABET):  # the usual case: one scan, then only splitting
         for part in parts:
             if part:
                 name, _, value = part.partition("=")

@@ -70,10 +70,17 @@ def _check_headers(headers: Headers) -> None:
         if type(pair) is not tuple or len(pair) != 2:
             raise TypeError("each header must be a (name, value) tuple")
         name, value = pair
+        # The common cases first, without a call: a known name, a value of printable text.
+        if (
+            type(name) is str
+            and name in _COMMON_TOKENS
+            and type(value) is str
+            and value.isprintable()
+        ):
+            continue
         if type(name) is not str or type(value) is not str:
             raise TypeError("header names and values must be str")
-        # The common cases first, without a call: a known name, a value of printable text.
-        if name not in _COMMON_TOKENS and not is_token(name):
+        if not is_token(name):
             raise ConfigurationError(f"header name {name[:40]!r} is not an RFC 9110 token")
         if not value.isprintable() and has_control(value, allow_tab=True):
             raise ConfigurationError(f"value of header {name!r} contains a control character")
@@ -127,9 +134,10 @@ class Request:
         )
 
     def __post_init__(self) -> None:
-        if not is_token(self.method):
+        if self.method not in _COMMON_TOKENS and not is_token(self.method):
             raise ConfigurationError("HTTP method is not an RFC 9110 token")
-        if " " in self.url or has_control(self.url):
+        url = self.url
+        if " " in url or (not url.isprintable() and has_control(url)):
             raise ConfigurationError("URL contains a space or a control character")
         _check_headers(self.headers)
 

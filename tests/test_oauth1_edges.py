@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import base64
+import hmac
 import json
 
 import pytest
@@ -29,6 +31,7 @@ from oauthcore.oauth1 import (
     sign_request,
     verify_request,
 )
+from oauthcore.oauth1.signing import hmac_signature
 
 NOW = 1_700_000_000
 CLIENT = ClientCredentials(key="ck", secret="CS-canary")
@@ -255,3 +258,15 @@ def test_every_edge_error_is_an_oauth_error() -> None:
     for url in ("https://faß.de/", "https://x.example/café"):
         with pytest.raises(OAuthError):
             parse_url(url)
+
+
+@pytest.mark.parametrize("hash_name", ["sha1", "sha256", "sha512"])
+@pytest.mark.parametrize("key_length", [0, 1, 63, 64, 65, 127, 128, 129, 300])
+def test_hmac_matches_the_stdlib_hmac_module(hash_name: str, key_length: int) -> None:
+    # The signing path computes RFC 2104 over hashlib directly; the stdlib hmac module is
+    # the oracle, at every key length around SHA-1/256's 64-byte and SHA-512's 128-byte block.
+    client_secret = "k" * key_length
+    base_string = "POST&https%3A%2F%2Fexample.com%2F&a%3D1%26b%3D%25E2%2598%2583"
+    expected = hmac.digest(f"{client_secret}&".encode(), base_string.encode(), hash_name)
+    signature = hmac_signature(base_string, hash_name, client_secret, "")
+    assert base64.b64decode(signature) == expected

@@ -229,18 +229,18 @@ def sign_request(
         placement = _placement(placement)
     method = client.signature_method
     if url.scheme != "https":
-        if method is SignatureMethod.PLAINTEXT:  # no opt-in: the secrets travel in clear
+        if method is _PLAINTEXT:  # no opt-in: the secrets travel in clear
             check_transport(url, what="PLAINTEXT signing (RFC 5849 §3.4.4)")
         else:
             check_transport(url, what="OAuth 1.0a request", allow_insecure=allow_insecure_transport)
 
     is_form = is_form_content_type(request.header("Content-Type"))
-    if placement is Placement.BODY and not is_form and request.body:
+    if placement is _BODY and not is_form and request.body:
         raise ConfigurationError(
             "body placement needs a form-encoded body or none (RFC 5849 §3.5.2)"
         )
     encoded = form_pairs_encoded(query)
-    if is_form:
+    if is_form and request.body:
         if not request.body.isascii():
             raise ConfigurationError("form-encoded body must be ASCII")
         encoded.extend(form_pairs_encoded(request.body.decode("ascii")))
@@ -253,12 +253,13 @@ def sign_request(
     # The protocol parameters, percent-encoded once for both the base string and the request.
     # Names are unreserved; so are the method name and the decimal timestamp.
     timestamp = str(int(now()))
-    drawn = nonce() if nonce is new_nonce else _injected_nonce(nonce, timestamp)
+    # The default nonce is letters and digits only: nothing to encode.
+    drawn = new_nonce() if nonce is new_nonce else percent_encode(_injected_nonce(nonce, timestamp))
     oauth = [
         ("oauth_consumer_key", percent_encode(client.key)),
         ("oauth_signature_method", _METHOD_NAMES[method]),
         ("oauth_timestamp", timestamp),
-        ("oauth_nonce", percent_encode(drawn)),
+        ("oauth_nonce", drawn),
     ]
     if token is not None:
         oauth.append(("oauth_token", percent_encode(token.token)))
@@ -271,7 +272,7 @@ def sign_request(
     # A body placement turns the request into a form one: no body hash there (Body Hash §3.2).
     if (
         not is_form
-        and placement is not Placement.BODY
+        and placement is not _BODY
         and (with_body_hash or (with_body_hash is None and request.body and method.hash_name))
     ):
         oauth.append(("oauth_body_hash", _encode_base64(body_hash(request.body, method))))
@@ -291,7 +292,7 @@ def sign_request(
             token_secret=token_secret,
             rsa_key=client.rsa_key,
         )
-        if method is SignatureMethod.PLAINTEXT:
+        if method is _PLAINTEXT:
             oauth.append(("oauth_signature", percent_encode(signature)))
         else:
             oauth.append(("oauth_signature", _encode_base64(signature)))
@@ -299,6 +300,9 @@ def sign_request(
 
 
 _METHOD_NAMES = {method: method.value for method in SignatureMethod}
+# Enum members read once: attribute access on an Enum class is a descriptor call per use.
+_HEADER, _QUERY, _BODY = Placement.HEADER, Placement.QUERY, Placement.BODY
+_PLAINTEXT = SignatureMethod.PLAINTEXT
 _HMAC_HASHES = {method: method.hash_name for method in SignatureMethod if method.is_hmac}
 
 
@@ -324,7 +328,7 @@ def _place(
 ) -> Request:
     """Return the signed request with the encoded protocol parameters ``oauth`` in place."""
     headers = request.headers
-    if placement is Placement.HEADER:
+    if placement is _HEADER:
         value = authorization_header_from_encoded(oauth, realm=realm)
         kept = [pair for pair in headers if pair[0].lower() != "authorization"]
         return Request(
@@ -342,7 +346,7 @@ def _place(
         for pair in headers
         if not (pair[0].lower() == "authorization" and pair[1][:6].lower() == "oauth ")
     )
-    if placement is Placement.QUERY:
+    if placement is _QUERY:
         separator = "&" if "?" in url else "?"
         return Request(
             method=request.method,
