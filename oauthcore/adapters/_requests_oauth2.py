@@ -6,12 +6,10 @@ A private part of :mod:`oauthcore.adapters.requests`: import the public names fr
 
 from __future__ import annotations
 
-import contextlib
-import threading
 from collections.abc import Callable, Sequence
 from typing import Any
 
-from ..errors import MissingDependencyError, TokenExpiredError
+from ..errors import MissingDependencyError
 
 try:
     import requests
@@ -20,17 +18,15 @@ except ImportError as exc:  # checklist N5: a typed error with an install hint
     raise MissingDependencyError("requests", "requests") from exc
 
 from .._clock import steady_clock
-from ..flows import Flow
 from ..http import Request, Response
 from ..limits import MAX_BODY_BYTES
 from ..oauth2 import (
-    AuthorizedResponse,
     BearerPlacement,
     ClientConfig,
     Token,
-    authorized_request_flow,
 )
 from ..redirects import MAX_HOPS
+from ._renewal import Renewal, TokenStore
 from ._requests_session import send_request
 from ._requests_transport import (
     _MANAGED,
@@ -46,84 +42,6 @@ from ._requests_transport import (
     _remember,
     _to_core,
 )
-
-_MAX_RESTARTS = 16
-
-
-# OAuth 2.0 with refresh: one refresh in flight per TokenStore (checklist H1, H3, H4, G7).
-
-
-class _Attempt:
-    """One refresh in flight: the token it renews, and how it ended."""
-
-    __slots__ = ("done", "failure", "old")
-
-    def __init__(self, old: Token) -> None:
-        self.old = old
-        self.done = False
-        self.failure: Exception | None = None
-
-
-class TokenStore:
-    """The current OAuth 2.0 token of one grant, shared by every :class:`OAuth2Auth` using it.
-
-    At most one refresh is in flight per store, across threads (checklist H1, H4): a request
-    that finds its token being renewed waits and then uses the new one; if the renewal fails,
-    every request that waited for it gets that same error, and the next one tries again (H3).
-    A renewal never replaces a token set meanwhile with :meth:`replace` (H7).
-    """
-
-    def __init__(self, token: Token) -> None:
-        self._token = token
-        self._cond = threading.Condition()
-        self._attempt: _Attempt | None = None
-
-    @property
-    def token(self) -> Token:
-        """The token in force."""
-        return self._token
-
-    def replace(self, token: Token) -> None:
-        """Put ``token`` in force (for instance one loaded from storage)."""
-        with self._cond:
-            self._token = token
-
-    def __repr__(self) -> str:
-        return f"TokenStore({self._token!r})"
-
-    def __getstate__(self) -> dict[str, object]:
-        return {"token": self._token}
-
-    def __setstate__(self, state: dict[str, Token]) -> None:
-        self._token = state["token"]
-        self._cond = threading.Condition()  # a lock is rebuilt, never pickled (checklist I1)
-        self._attempt = None
-
-    def _claim(self, snapshot: Token) -> _Attempt | Exception | None:
-        """Return an attempt to lead, the failure of the one waited for, or None if superseded."""
-        with self._cond:
-            while self._attempt is not None:
-                attempt = self._attempt
-                while not attempt.done:
-                    self._cond.wait()
-                if attempt.failure is not None and attempt.old is snapshot:
-                    return attempt.failure
-            if self._token is not snapshot:
-                return None
-            self._attempt = _Attempt(snapshot)
-            return self._attempt
-
-    def _release(
-        self, attempt: _Attempt, *, new: Token | None = None, failure: Exception | None = None
-    ) -> None:
-        with self._cond:
-            if new is not None and self._token is attempt.old:
-                self._token = new
-            attempt.failure = failure
-            attempt.done = True
-            if self._attempt is attempt:
-                self._attempt = None
-            self._cond.notify_all()
 
 
 class OAuth2Auth(AuthBase):
@@ -221,69 +139,20 @@ class _Exchange(_OwnHooks):
         self._auth = auth
         self._request = request
         self._replayable = replayable
-        self._flow: Flow[AuthorizedResponse] | None = None
-        self._snapshot: Token | None = None
-        self._leading: _Attempt | None = None
+        self._renewal = Renewal(
+            request,
+            auth.store,
+            auth.client,
+            placement=auth.placement,
+            renew_with_client_credentials=auth.renew_with_client_credentials,
+            scope=auth.scope,
+            on_token=auth.on_token,
+            now=auth._now,
+        )
 
     def start(self) -> Request:
-        """Run a new flow on the store's token; return the resource request to send."""
-        for _ in range(_MAX_RESTARTS):
-            auth = self._auth
-            self._snapshot = auth.store.token
-            self._flow = authorized_request_flow(
-                self._request,
-                self._snapshot,
-                auth.client,
-                placement=auth.placement,
-                renew_with_client_credentials=auth.renew_with_client_credentials,
-                scope=auth.scope,
-                on_token=self._adopt,
-                now=auth._now,
-            )
-            request = self._advance(None)
-            if request is not None:
-                return request
-        raise TokenExpiredError("the token kept being replaced while this request waited")
-
-    def _advance(self, response: Response | None) -> Request | None:
-        """Run the flow to its next resource request; None if another thread renewed the
-        token first (the flow is then closed). StopIteration when the flow is over."""
-        flow, store = self._flow, self._auth.store
-        if flow is None or self._snapshot is None:
-            raise StopIteration
-        try:
-            request = next(flow) if response is None else flow.send(response)
-            while self._auth._is_token_request(request):
-                if self._leading is None:
-                    claim = store._claim(self._snapshot)
-                    if claim is None:
-                        flow.close()
-                        return None
-                    if isinstance(claim, Exception):
-                        flow.close()
-                        raise claim
-                    self._leading = claim
-                try:
-                    answer = self._auth._send_token_request(request)
-                except Exception as exc:
-                    request = flow.throw(exc)
-                else:
-                    request = flow.send(answer)
-            return request
-        except BaseException as exc:
-            leading, self._leading = self._leading, None
-            if leading is not None:
-                store._release(leading, failure=exc if isinstance(exc, Exception) else None)
-            raise
-
-    def _adopt(self, new: Token) -> None:
-        """The flow's ``on_token``: put ``new`` in force, then run the caller's hook unlocked."""
-        leading, self._leading = self._leading, None
-        if leading is not None:
-            self._auth.store._release(leading, new=new)
-        hook = self._auth.on_token
-        if hook is not None:
-            hook(new)  # an exception becomes TokenUpdateError in the flow (checklist G7)
+        """Return the resource request to send, the token renewed first if it is stale."""
+        return self._renewal.start(self._auth._send_token_request)
 
     def on_response(self, r: requests.Response, **kwargs: Any) -> requests.Response:
         final = self._replay_if_renewed(r, kwargs) if self._replayable else r
@@ -295,13 +164,10 @@ class _Exchange(_OwnHooks):
         )
 
     def _replay_if_renewed(self, r: requests.Response, kwargs: dict[str, Any]) -> requests.Response:
-        try:
-            replay = self._advance(_core_response(r))
-        except StopIteration:
-            return r  # the flow is content: no renewal needed
-        fresh = replay is None
-        if replay is None:  # another thread renewed the token meanwhile: replay with that one
-            replay = self.start()
+        send_token = self._auth._send_token_request
+        replay = self._renewal.feed(_core_response(r), send_token)
+        if replay is None:
+            return r  # no renewal needed
         prepared = r.request.copy()
         prepared.hooks = {e: [h for h in hs if not _is_ours(h)] for e, hs in prepared.hooks.items()}
         _apply(prepared, replay, streamed=False)
@@ -310,10 +176,5 @@ class _Exchange(_OwnHooks):
         _discard(r)
         answer = r.connection.send(prepared, **kwargs)
         answer.history = [*r.history, r, *answer.history]
-        if fresh:
-            if self._flow is not None:
-                self._flow.close()  # replayed once; a second 401 is returned as it is
-        else:
-            with contextlib.suppress(StopIteration):  # the flow ends with the replay's answer
-                self._advance(_core_response(answer))
+        self._renewal.feed(_core_response(answer), send_token)  # replayed once: the flow ends
         return answer

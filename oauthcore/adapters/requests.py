@@ -49,8 +49,8 @@ from ..oauth1 import (
 from ..oauth2 import BearerPlacement, apply_bearer
 from ..ofly import OflyCredentials, OflyHashMethod, sign_ofly_request, utc_now
 from ..redirects import MAX_HOPS
+from ._renewal import TokenStore as TokenStore
 from ._requests_oauth2 import OAuth2Auth as OAuth2Auth
-from ._requests_oauth2 import TokenStore as TokenStore
 from ._requests_session import OAuthSession as OAuthSession
 from ._requests_session import send_flow as send_flow
 from ._requests_session import send_request as send_request
