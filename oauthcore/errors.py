@@ -21,6 +21,7 @@ caller would catch on its own::
     ├── RefreshOutcomeUnknown                a refresh was sent but its answer was lost
     ├── TokenUpdateError                     the on_token hook failed (the token is kept)
     ├── UnsupportedTokenTypeError            a token of a type oauthcore cannot present
+    ├── SerializationError (TypeError)       an object holds a hook that cannot be pickled
     └── VerificationError                    server side: a received request is refused
         ├── SignatureError                   ... because its signature does not verify
         └── ReplayError                      ... because its nonce was already used
@@ -57,6 +58,7 @@ __all__ = [
     "RefreshOutcomeUnknown",
     "ReplayError",
     "ResponseTooLargeError",
+    "SerializationError",
     "ServerError",
     "SignatureError",
     "StateMismatchError",
@@ -359,6 +361,14 @@ class UnsupportedTokenTypeError(OAuthError):
     """The token's type is not one oauthcore can present (RFC 6749 §7.1; checklist A14).
 
     The token itself is kept (nothing lost); it is never sent as a Bearer token.
+    """
+
+
+class SerializationError(OAuthError, TypeError):
+    """An object cannot be pickled because of a caller-supplied member (checklist I1).
+
+    Raised instead of a silent drop: the message names the attribute (a lambda or a local
+    function given as a hook or clock), which the caller sets again after loading.
     """
 
 

@@ -42,9 +42,10 @@ from ._requests_transport import (
     _remember,
     _to_core,
 )
+from ._state import HookState
 
 
-class OAuth2Auth(AuthBase):
+class OAuth2Auth(HookState, AuthBase):
     """Present an OAuth 2.0 bearer token and keep it usable (RFC 6749 §6, RFC 6750).
 
     Each request runs :func:`oauthcore.oauth2.authorized_request_flow`: a token expired
@@ -99,7 +100,9 @@ class OAuth2Auth(AuthBase):
     def __repr__(self) -> str:
         return f"OAuth2Auth(client={self.client!r}, store={self.store!r})"
 
-    def __getstate__(self) -> dict[str, object]:
+    _hook_attributes = ("on_token", "_given_now")
+
+    def _state(self) -> dict[str, Any]:
         state = dict(self.__dict__)
         del state["_session"], state["_now"]  # rebuilt on load
         return state

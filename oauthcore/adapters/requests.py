@@ -65,6 +65,7 @@ from ._requests_transport import (
 from ._requests_transport import DEFAULT_DEADLINE as DEFAULT_DEADLINE
 from ._requests_transport import DEFAULT_TIMEOUT as DEFAULT_TIMEOUT
 from ._requests_transport import MAX_RESOURCE_BYTES as MAX_RESOURCE_BYTES
+from ._state import HookState
 
 if TYPE_CHECKING:
     from datetime import datetime
@@ -152,7 +153,7 @@ def __getattr__(name: str) -> object:
 # The auths.
 
 
-class _Auth(_OwnHooks, AuthBase):
+class _Auth(HookState, _OwnHooks, AuthBase):
     """An oauthcore auth: sign a PreparedRequest, and see its redirects through."""
 
     max_redirects: int
@@ -224,6 +225,8 @@ class OAuth1Auth(_Auth):
         self.now = now
         self.nonce = nonce
 
+    _hook_attributes = ("now", "nonce")
+
     def __repr__(self) -> str:
         return (
             f"OAuth1Auth(client={self.client!r}, token={self.token!r}, "
@@ -274,6 +277,8 @@ class OflyAuth(_Auth):
         self.allow_insecure_transport = allow_insecure_transport
         self.max_redirects = max_redirects
         self.now = now
+
+    _hook_attributes = ("now",)
 
     def __repr__(self) -> str:
         return f"OflyAuth(credentials={self.credentials!r}, hash_method={str(self.hash_method)!r})"
