@@ -139,7 +139,9 @@ class Request:
         url = self.url
         if " " in url or (not url.isprintable() and has_control(url)):
             raise ConfigurationError("URL contains a space or a control character")
-        _check_headers(self.headers)
+        headers = self.headers
+        if headers:
+            _check_headers(headers)
 
     @classmethod
     def build(

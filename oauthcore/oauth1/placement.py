@@ -93,6 +93,9 @@ def authorization_header_from_encoded(
     encoded: Iterable[tuple[str, str]], *, realm: str | None = None
 ) -> str:
     """Like :func:`build_authorization_header`, for parameters already percent-encoded."""
+    if realm is None:  # the common case, in one join
+        joined = '", '.join(map('="'.join, encoded))
+        return f'OAuth {joined}"' if joined else "OAuth "
     parts = [f'{name}="{value}"' for name, value in encoded]
     if realm is not None:
         # realm is an RFC 2617 quoted-string: printable ASCII, with '"' and '\' escaped.

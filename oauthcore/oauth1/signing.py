@@ -119,7 +119,7 @@ def _join_normalized(encoded: list[tuple[str, str]]) -> str:
     # §3.4.1.3.2 steps 1-4: names and values are encoded first, then sorted by name using
     # ascending byte value ordering, then by value; each pair joined with "=", all with "&".
     encoded.sort()
-    return "&".join([f"{name}={value}" for name, value in encoded])
+    return "&".join(map("=".join, encoded))
 
 
 def signature_base_string(method: str, uri: str, params: Iterable[tuple[str, str]]) -> str:
