@@ -36,6 +36,8 @@ import requests
 
 from oauthcore.http import Request, Response
 
+from .matrix_report import Matrix
+
 TESTS = Path(__file__).resolve().parent.parent
 """The directory the providers run from: ``interop`` is a package there."""
 READY_TIMEOUT = 30.0
@@ -49,6 +51,9 @@ SEND_TIMEOUT = 10.0
 PROVIDERS = {
     "oauthlib_oauth1_provider": "interop.providers.oauth1_oauthlib",
     "dot_provider": "interop.providers.dot_server",
+    "ofly_rauth_provider": "interop.providers.ofly_rauth",
+    "authlib_oauth2_provider": "interop.providers.authlib_oauth2",
+    "authlib_oauth1_provider": "interop.providers.authlib_oauth1",
 }
 """Fixture name → provider module."""
 
@@ -219,6 +224,24 @@ def dot_provider(_interop_launches: dict[str, _Launch]) -> RunningProvider:
 
 
 @pytest.fixture(scope="session")
+def ofly_rauth_provider(_interop_launches: dict[str, _Launch]) -> RunningProvider:
+    """An Ofly verifier on rauth 0.7.3's signing code (``providers/ofly_rauth.py``)."""
+    return _provider(_interop_launches, "ofly_rauth_provider")
+
+
+@pytest.fixture(scope="session")
+def authlib_oauth2_provider(_interop_launches: dict[str, _Launch]) -> RunningProvider:
+    """Authlib's Flask OAuth 2.0 server (``providers/authlib_oauth2.py``)."""
+    return _provider(_interop_launches, "authlib_oauth2_provider")
+
+
+@pytest.fixture(scope="session")
+def authlib_oauth1_provider(_interop_launches: dict[str, _Launch]) -> RunningProvider:
+    """Authlib's Flask OAuth 1.0a server (``providers/authlib_oauth1.py``)."""
+    return _provider(_interop_launches, "authlib_oauth1_provider")
+
+
+@pytest.fixture(scope="session")
 def http_session() -> Iterator[requests.Session]:
     """A ``requests`` session that ignores the environment (proxies, ``.netrc``)."""
     with requests.Session() as session:
@@ -290,8 +313,58 @@ def pytest_runtest_makereport(
     item: pytest.Item, call: pytest.CallInfo[None]
 ) -> Generator[None, pytest.TestReport, pytest.TestReport]:
     report = yield
+    _record_matrix(item, report)
     exchanges = item.stash.get(EXCHANGES, [])
     if report.failed and exchanges:
         shown = "\n\n".join(_describe(e) for e in exchanges[-SHOWN_EXCHANGES:])
         report.sections.append(("interop: last HTTP exchanges", shown))
     return report
+
+
+# The interop table (matrix_report.py): every matrix cell's outcome, written at the end.
+
+_MATRIX = Matrix()
+_MATRIX_ITEMS = pytest.StashKey[int]()
+
+
+def _record_matrix(item: pytest.Item, report: pytest.TestReport) -> None:
+    marker = item.get_closest_marker("matrix")
+    callspec = getattr(item, "callspec", None)
+    if marker is None or callspec is None:
+        return
+    # One outcome per test: the call phase, or the setup phase when it did not pass.
+    if report.when == "call" or (report.when == "setup" and not report.passed):
+        reason = ""
+        if report.skipped and isinstance(report.longrepr, tuple):
+            reason = str(report.longrepr[2])
+        provider, feature = marker.args
+        if provider == "*":  # the provider is a fixture parameter: the fixture's value names it
+            funcargs = getattr(item, "funcargs", {})
+            value = funcargs.get("provider") or funcargs.get("oauth1_provider")
+            provider = getattr(value, "label", None) or getattr(
+                getattr(value, "profile", None), "label", "?"
+            )
+        _MATRIX.record(provider, feature, callspec.params["driver"], report.outcome, reason)
+
+
+def pytest_collection_modifyitems(session: pytest.Session, items: list[pytest.Item]) -> None:
+    session.stash[_MATRIX_ITEMS] = sum(1 for i in items if i.get_closest_marker("matrix"))
+
+
+def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
+    config = session.config
+    whole = (
+        not config.getoption("keyword")
+        and not config.getoption("markexpr")
+        and not any("::" in arg for arg in config.args)
+        and exitstatus in (pytest.ExitCode.OK, pytest.ExitCode.TESTS_FAILED)
+    )
+    recorded = sum(
+        cell.passed + cell.failed + cell.not_offered + cell.skipped
+        for row in _MATRIX.cells.values()
+        for cell in row.values()
+    )
+    if whole and recorded and recorded == session.stash.get(_MATRIX_ITEMS, -1):
+        from .drivers import DRIVERS
+
+        _MATRIX.write(list(DRIVERS))

@@ -1,0 +1,134 @@
+"""One driver per adapter: the same user actions, done with each adapter's own public API.
+
+The interop matrix (``test_adapter_matrix.py``) runs each scenario once per driver. A driver
+does what a user of that HTTP client would write: it sends a request through the adapter's
+native auth object (OAuth 1.0a, OAuth 2.0 bearer with refresh, Ofly), or runs a core flow
+through the adapter's flow runner. The requests a scenario describes are neutral
+:class:`~oauthcore.http.Request` values (method, URL, form body); the driver turns them into
+its client's call and the answer back into a neutral :class:`~oauthcore.http.Response`, so the
+scenarios assert the same thing for every adapter.
+
+Async drivers run each action in a fresh event loop with a fresh client: slower than sharing
+one, but each scenario stays independent.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any, TypeVar
+
+import requests
+
+from oauthcore.adapters import requests as requests_adapter
+from oauthcore.adapters._renewal import TokenStore
+from oauthcore.flows import Flow
+from oauthcore.http import Request, Response
+from oauthcore.oauth1 import ClientCredentials, Placement, TokenCredentials
+from oauthcore.oauth2 import BearerPlacement, ClientConfig, Token
+from oauthcore.ofly import OflyCredentials
+
+T = TypeVar("T")
+OnToken = Callable[[Token], None]
+
+
+class Driver:
+    """The actions a scenario needs, done through one adapter."""
+
+    name = ""
+
+    def run_flow(self, flow: Flow[T]) -> T:
+        """Run a core flow with the adapter's flow runner."""
+        raise NotImplementedError
+
+    def oauth1(
+        self,
+        request: Request,
+        client: ClientCredentials,
+        token: TokenCredentials | None,
+        placement: Placement,
+    ) -> Response:
+        """Send ``request`` signed by the adapter's OAuth 1.0a auth."""
+        raise NotImplementedError
+
+    def bearer(
+        self,
+        request: Request,
+        client: ClientConfig,
+        store: TokenStore,
+        placement: BearerPlacement = BearerPlacement.HEADER,
+        on_token: OnToken | None = None,
+    ) -> Response:
+        """Send ``request`` with the adapter's OAuth 2.0 auth over ``store`` (renewing it)."""
+        raise NotImplementedError
+
+    def ofly(
+        self, request: Request, credentials: OflyCredentials, user_id: str, hash_method: str
+    ) -> Response:
+        """Send ``request`` signed by the adapter's Ofly auth."""
+        raise NotImplementedError
+
+
+class RequestsDriver(Driver):
+    """``oauthcore.adapters.requests``: AuthBase objects on a ``requests.Session``."""
+
+    name = "requests"
+
+    def __init__(self) -> None:
+        self.session = requests.Session()
+        self.session.trust_env = False
+
+    def close(self) -> None:
+        self.session.close()
+
+    def run_flow(self, flow: Flow[T]) -> T:
+        return requests_adapter.send_flow(self.session, flow)
+
+    def _send(self, request: Request, auth: requests.auth.AuthBase) -> Response:
+        answer = self.session.request(
+            request.method,
+            request.url,
+            data=request.body or None,
+            headers=dict(request.headers),
+            auth=auth,
+            timeout=10,
+        )
+        return _neutral(answer.status_code, answer.headers.items(), answer.content)
+
+    def oauth1(
+        self,
+        request: Request,
+        client: ClientCredentials,
+        token: TokenCredentials | None,
+        placement: Placement,
+    ) -> Response:
+        auth = requests_adapter.OAuth1Auth(client, token, placement=placement)
+        return self._send(request, auth)
+
+    def bearer(
+        self,
+        request: Request,
+        client: ClientConfig,
+        store: TokenStore,
+        placement: BearerPlacement = BearerPlacement.HEADER,
+        on_token: OnToken | None = None,
+    ) -> Response:
+        auth = requests_adapter.OAuth2Auth(client, store, placement=placement, on_token=on_token)
+        return self._send(request, auth)
+
+    def ofly(
+        self, request: Request, credentials: OflyCredentials, user_id: str, hash_method: str
+    ) -> Response:
+        auth = requests_adapter.OflyAuth(credentials, user_id, hash_method=hash_method)
+        return self._send(request, auth)
+
+
+def _neutral(status: int, headers: Any, body: bytes) -> Response:
+    return Response(
+        status=status,
+        headers=tuple((str(name), str(value)) for name, value in headers),
+        body=body,
+    )
+
+
+DRIVERS: dict[str, Callable[[], Driver]] = {"requests": RequestsDriver}
+"""Driver factories by adapter name, in the order the matrix shows them."""
