@@ -39,6 +39,22 @@ AsyncSendToken = Callable[[Request], Awaitable[Response]]
 _MAX_RESTARTS = 16
 
 
+class _FlowEnded(Exception):
+    """The flow returned: StopIteration re-raised under a name a coroutine may raise."""
+
+
+def _resume(
+    flow: Flow[AuthorizedResponse], response: Response | None, failure: Exception | None = None
+) -> Request:
+    # A StopIteration escaping a coroutine becomes RuntimeError (PEP 479): rename it first.
+    try:
+        if failure is not None:
+            return flow.throw(failure)
+        return next(flow) if response is None else flow.send(response)
+    except StopIteration:
+        raise _FlowEnded from None
+
+
 class _Attempt:
     """One renewal in flight: the token it renews, how it ended, and who waits for it."""
 
@@ -271,7 +287,7 @@ class Renewal:
             return None
         try:
             replay = self._advance(flow, response, send_token)
-        except StopIteration:
+        except _FlowEnded:
             self._flow = None
             return None
         self._replayed = True
@@ -283,7 +299,7 @@ class Renewal:
         self, flow: Flow[AuthorizedResponse], response: Response | None, send_token: SendToken
     ) -> Request | None:
         try:
-            request = next(flow) if response is None else flow.send(response)
+            request = _resume(flow, response)
             while self._is_token_request(request):
                 if self._leading is None:
                     claim = self._store.claim(self._snapshot or self._store.token)
@@ -296,9 +312,9 @@ class Renewal:
                 try:
                     answer = send_token(request)
                 except Exception as exc:
-                    request = flow.throw(exc)
+                    request = _resume(flow, None, exc)
                 else:
-                    request = flow.send(answer)
+                    request = _resume(flow, answer)
             return request
         except BaseException as exc:
             self._abandon(exc)
@@ -324,7 +340,7 @@ class Renewal:
             return None
         try:
             replay = await self._aadvance(flow, response, send_token)
-        except StopIteration:
+        except _FlowEnded:
             self._flow = None
             return None
         self._replayed = True
@@ -339,7 +355,7 @@ class Renewal:
         send_token: AsyncSendToken,
     ) -> Request | None:
         try:
-            request = next(flow) if response is None else flow.send(response)
+            request = _resume(flow, response)
             while self._is_token_request(request):
                 if self._leading is None:
                     claim = await self._store.aclaim(self._snapshot or self._store.token)
@@ -352,9 +368,9 @@ class Renewal:
                 try:
                     answer = await send_token(request)
                 except Exception as exc:
-                    request = flow.throw(exc)
+                    request = _resume(flow, None, exc)
                 else:
-                    request = flow.send(answer)
+                    request = _resume(flow, answer)
             return request
         except BaseException as exc:
             self._abandon(exc)

@@ -265,3 +265,27 @@ def test_waiters_use_the_new_token_only_after_the_hook_has_seen_it() -> None:
     assert len(hook_done) == 1
     assert len(returned) == 10
     assert min(returned) >= hook_done[0]
+
+
+def test_async_feed_of_an_ordinary_answer_ends_the_flow() -> None:
+    # The flow returns on a 200: its StopIteration must not escape a coroutine (PEP 479).
+    store = TokenStore(Token(access_token="AT-0", refresh_token="RT-0"))
+    endpoint = TokenEndpoint(delay=0)
+
+    async def main() -> tuple[Request, Request | None, Request | None]:
+        run = renewal(store)
+        first = await run.astart(endpoint.asend)
+        done = await run.afeed(Response(status=200), endpoint.asend)
+        challenge = Response(
+            status=401, headers=(("WWW-Authenticate", 'Bearer error="invalid_token"'),)
+        )
+        again = renewal(store)
+        await again.astart(endpoint.asend)
+        return first, done, await again.afeed(challenge, endpoint.asend)
+
+    first, done, replay = asyncio.run(main())
+    assert bearer(first) == "Bearer AT-0"
+    assert done is None
+    assert replay is not None
+    assert bearer(replay) == "Bearer AT-1"
+    assert endpoint.hits == 1

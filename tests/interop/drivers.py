@@ -14,11 +14,13 @@ one, but each scenario stays independent.
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Callable
 from typing import Any, TypeVar
 
 import requests
 
+from oauthcore.adapters import aiohttp as aiohttp_adapter
 from oauthcore.adapters import requests as requests_adapter
 from oauthcore.adapters._renewal import TokenStore
 from oauthcore.flows import Flow
@@ -122,6 +124,65 @@ class RequestsDriver(Driver):
         return self._send(request, auth)
 
 
+class AiohttpDriver(Driver):
+    """``oauthcore.adapters.aiohttp``: client middlewares on ``oauth_session``."""
+
+    name = "aiohttp"
+
+    def run_flow(self, flow: Flow[T]) -> T:
+        async def run() -> T:
+            async with aiohttp_adapter.oauth_session() as session:
+                return await aiohttp_adapter.send_flow(session, flow)
+
+        return asyncio.run(run())
+
+    def _send(self, request: Request, middleware: Any) -> Response:
+        async def run() -> Response:
+            async with (
+                aiohttp_adapter.oauth_session(middleware) as session,
+                session.request(
+                    request.method,
+                    request.url,
+                    data=request.body or None,
+                    headers=dict(request.headers),
+                ) as answer,
+            ):
+                body = await answer.read()
+                return _neutral(answer.status, answer.headers.items(), body)
+
+        return asyncio.run(run())
+
+    def oauth1(
+        self,
+        request: Request,
+        client: ClientCredentials,
+        token: TokenCredentials | None,
+        placement: Placement,
+    ) -> Response:
+        return self._send(
+            request, aiohttp_adapter.OAuth1Middleware(client, token, placement=placement)
+        )
+
+    def bearer(
+        self,
+        request: Request,
+        client: ClientConfig,
+        store: TokenStore,
+        placement: BearerPlacement = BearerPlacement.HEADER,
+        on_token: OnToken | None = None,
+    ) -> Response:
+        middleware = aiohttp_adapter.OAuth2Middleware(
+            client, store, placement=placement, on_token=on_token
+        )
+        return self._send(request, middleware)
+
+    def ofly(
+        self, request: Request, credentials: OflyCredentials, user_id: str, hash_method: str
+    ) -> Response:
+        middleware = aiohttp_adapter.OflyMiddleware(credentials, user_id, hash_method=hash_method)
+        return self._send(request, middleware)
+
+
 def _neutral(status: int, headers: Any, body: bytes) -> Response:
     return Response(
         status=status,
@@ -130,5 +191,8 @@ def _neutral(status: int, headers: Any, body: bytes) -> Response:
     )
 
 
-DRIVERS: dict[str, Callable[[], Driver]] = {"requests": RequestsDriver}
+DRIVERS: dict[str, Callable[[], Driver]] = {
+    "requests": RequestsDriver,
+    "aiohttp": AiohttpDriver,
+}
 """Driver factories by adapter name, in the order the matrix shows them."""

@@ -1,0 +1,392 @@
+"""The aiohttp client middlewares (OAuth 1.0a, OAuth 2.0, Ofly, redirects) and
+:func:`oauth_session`.
+
+A private part of :mod:`oauthcore.adapters.aiohttp`: import the public names from there.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Sequence
+from typing import TYPE_CHECKING
+
+from ..errors import ConfigurationError, MissingDependencyError
+
+try:
+    import aiohttp
+    from aiohttp import ClientHandlerType, ClientMiddlewareType, ClientRequest, ClientResponse
+except ImportError as exc:  # checklist N5: a typed error with an install hint
+    raise MissingDependencyError("aiohttp", "aiohttp") from exc
+
+from .._clock import steady_clock, unix_time
+from ..http import Request, Response
+from ..limits import MAX_BODY_BYTES
+from ..oauth1 import (
+    ClientCredentials,
+    Placement,
+    TokenCredentials,
+    is_signed,
+    new_nonce,
+    sign_request,
+)
+from ..oauth2 import BearerPlacement, ClientConfig, Token
+from ..ofly import OflyCredentials, OflyHashMethod, sign_ofly_request, utc_now
+from ..redirects import MAX_HOPS
+from ._aiohttp_transport import (
+    DEFAULT_TIMEOUT,
+    MAX_RESOURCE_BYTES,
+    _apply,
+    _capped_response_class,
+    _core_response,
+    _follow,
+    _to_core,
+    send_request,
+)
+from ._renewal import Renewal, TokenStore
+
+if TYPE_CHECKING:
+    from datetime import datetime
+
+# Records carry the public module's logger name.
+_LOG = logging.getLogger("oauthcore.adapters.aiohttp")
+
+
+class _Middleware:
+    """An oauthcore middleware: apply credentials, send, and see the redirects through."""
+
+    max_redirects: int
+    allow_insecure_transport: bool
+
+    def _allows_stream(self) -> bool:
+        return False
+
+    def _already_signed(self, request: Request) -> bool:
+        return False
+
+    def _sign(self, request: Request) -> Request:
+        return request
+
+    async def _send(
+        self, req: ClientRequest, handler: ClientHandlerType, request: Request, streamed: bool
+    ) -> ClientResponse:
+        signed = self._sign(request)
+        if signed is not request:
+            await _apply(req, signed, keep_body=streamed)
+        return await handler(req)
+
+    async def __call__(self, req: ClientRequest, handler: ClientHandlerType) -> ClientResponse:
+        unsigned, streamed = await _to_core(req, allow_stream=self._allows_stream())
+        if self._already_signed(unsigned):  # never sign twice, never re-sign another's
+            response, resend = await handler(req), None
+        else:
+            response, resend = await self._send(req, handler, unsigned, streamed), self._send
+        return await _follow(
+            req,
+            handler,
+            response,
+            unsigned,
+            streamed,
+            resend,
+            max_hops=self.max_redirects,
+            allow_insecure_transport=self.allow_insecure_transport,
+        )
+
+
+class RedirectMiddleware(_Middleware):
+    """Follow redirects under oauthcore's policy, for requests that carry no oauthcore auth.
+
+    At most ``max_redirects`` hops (then :class:`~oauthcore.RedirectPolicyError`), https to
+    http refused, non-http(s) targets refused, every ``Authorization``, ``Proxy-Authorization``
+    and ``Cookie`` (any letter case, every copy) dropped when the origin changes, redirect
+    bodies never read. Each oauthcore auth middleware already does this for its requests.
+    """
+
+    def __init__(
+        self, *, max_redirects: int = MAX_HOPS, allow_insecure_transport: bool = False
+    ) -> None:
+        self.max_redirects = max_redirects
+        self.allow_insecure_transport = allow_insecure_transport
+
+    def __repr__(self) -> str:
+        return f"RedirectMiddleware(max_redirects={self.max_redirects})"
+
+    def _allows_stream(self) -> bool:
+        return True
+
+
+class OAuth1Middleware(_Middleware):
+    """Sign requests with OAuth 1.0a (RFC 5849 §3) through :func:`oauthcore.oauth1.sign_request`.
+
+    Every signature method and placement the core offers; the query in the URL and form
+    bodies are signed, other bodies get ``oauth_body_hash``. A request that already carries
+    ``oauth_signature`` is sent as it is. Redirects are followed here: a same-origin hop is
+    signed again with a fresh nonce, a hop to another origin is not signed (nor any hop after
+    it). A streamed, file or multipart body is refused: it cannot be signed.
+    """
+
+    def __init__(
+        self,
+        client: ClientCredentials,
+        token: TokenCredentials | None = None,
+        *,
+        placement: Placement = Placement.HEADER,
+        realm: str | None = None,
+        callback: str | None = None,
+        verifier: str | None = None,
+        version: bool = False,
+        with_body_hash: bool | None = None,
+        allow_insecure_transport: bool = False,
+        max_redirects: int = MAX_HOPS,
+        now: Callable[[], int] = unix_time,
+        nonce: Callable[[], str] = new_nonce,
+    ) -> None:
+        self.client = client
+        self.token = token
+        self.placement = placement
+        self.realm = realm
+        self.callback = callback
+        self.verifier = verifier
+        self.version = version
+        self.with_body_hash = with_body_hash
+        self.allow_insecure_transport = allow_insecure_transport
+        self.max_redirects = max_redirects
+        self.now = now
+        self.nonce = nonce
+
+    def __repr__(self) -> str:
+        return (
+            f"OAuth1Middleware(client={self.client!r}, token={self.token!r}, "
+            f"placement={self.placement.value!r})"
+        )
+
+    def _already_signed(self, request: Request) -> bool:
+        return is_signed(request)
+
+    def _sign(self, request: Request) -> Request:
+        return sign_request(
+            request,
+            self.client,
+            self.token,
+            placement=self.placement,
+            realm=self.realm,
+            callback=self.callback,
+            verifier=self.verifier,
+            version=self.version,
+            with_body_hash=self.with_body_hash,
+            allow_insecure_transport=self.allow_insecure_transport,
+            now=self.now,
+            nonce=self.nonce,
+        )
+
+
+class OflyMiddleware(_Middleware):
+    """Sign requests with Ofly (Shutterfly) through :func:`oauthcore.ofly.sign_ofly_request`.
+
+    The parameters already in the URL are signed too (checklist L2); the timestamp has three
+    millisecond digits (L1); plain http is refused but on loopback or with
+    ``allow_insecure_transport`` (L5). Ofly signs the URL only, so any body may be streamed.
+    Redirects as for :class:`OAuth1Middleware`.
+    """
+
+    def __init__(
+        self,
+        credentials: OflyCredentials,
+        user_id: str,
+        *,
+        hash_method: OflyHashMethod | str = OflyHashMethod.SHA1,
+        allow_insecure_transport: bool = False,
+        max_redirects: int = MAX_HOPS,
+        now: Callable[[], datetime] = utc_now,
+    ) -> None:
+        self.credentials = credentials
+        self.user_id = user_id
+        self.hash_method = hash_method
+        self.allow_insecure_transport = allow_insecure_transport
+        self.max_redirects = max_redirects
+        self.now = now
+
+    def __repr__(self) -> str:
+        return (
+            f"OflyMiddleware(credentials={self.credentials!r}, "
+            f"hash_method={str(self.hash_method)!r})"
+        )
+
+    def _allows_stream(self) -> bool:
+        return True
+
+    def _sign(self, request: Request) -> Request:
+        return sign_ofly_request(
+            request,
+            self.credentials,
+            user_id=self.user_id,
+            hash_method=self.hash_method,
+            allow_insecure_transport=self.allow_insecure_transport,
+            now=self.now,
+        )
+
+
+class OAuth2Middleware(_Middleware):
+    """Present an OAuth 2.0 bearer token and keep it usable (RFC 6749 §6, RFC 6750).
+
+    Each request runs :func:`oauthcore.oauth2.authorized_request_flow` through a
+    :class:`TokenStore`: a token expired within ``client.leeway`` is renewed before sending,
+    and a ``401`` with ``error="invalid_token"`` renews it once and replays the request once
+    (not a streamed body). Renewals are single-flight per store, across coroutines and the
+    threads of other adapters sharing it; if one fails, every request that waited for it gets
+    that same error. ``on_token(new)`` runs once per new token, before any waiter uses it.
+
+    Token-endpoint requests go through :func:`send_request` on ``session`` (by default the
+    session of the request being sent, without its middlewares): never redirected, body
+    capped at ``max_bytes``, ``timeout`` as given. Redirects of the resource request are
+    followed here; a same-origin hop carries the current token, another origin none.
+    """
+
+    def __init__(
+        self,
+        client: ClientConfig,
+        token: Token | TokenStore,
+        *,
+        on_token: Callable[[Token], None] | None = None,
+        placement: BearerPlacement = BearerPlacement.HEADER,
+        renew_with_client_credentials: bool = False,
+        scope: str | Sequence[str] | None = None,
+        timeout: aiohttp.ClientTimeout = DEFAULT_TIMEOUT,
+        max_bytes: int = MAX_BODY_BYTES,
+        max_redirects: int = MAX_HOPS,
+        session: aiohttp.ClientSession | None = None,
+        now: Callable[[], int] | None = None,
+    ) -> None:
+        self.client = client
+        self.store = token if isinstance(token, TokenStore) else TokenStore(token)
+        self.on_token = on_token
+        self.placement = placement
+        self.renew_with_client_credentials = renew_with_client_credentials
+        self.scope = scope
+        self.timeout = timeout
+        self.max_bytes = max_bytes
+        self.max_redirects = max_redirects
+        self.session = session
+        self.now = now if now is not None else steady_clock()
+
+    @property
+    def token(self) -> Token:
+        """The token in force (the store's)."""
+        return self.store.token
+
+    @property
+    def allow_insecure_transport(self) -> bool:  # type: ignore[override]  # the client's
+        return self.client.allow_insecure_transport
+
+    def __repr__(self) -> str:
+        return f"OAuth2Middleware(client={self.client!r}, store={self.store!r})"
+
+    def _allows_stream(self) -> bool:
+        return self.placement is not BearerPlacement.BODY
+
+    async def _send(
+        self, req: ClientRequest, handler: ClientHandlerType, request: Request, streamed: bool
+    ) -> ClientResponse:
+        session = self.session if self.session is not None else req.session
+
+        async def send_token(token_request: Request) -> Response:
+            return await send_request(
+                session, token_request, timeout=self.timeout, max_bytes=self.max_bytes
+            )
+
+        renewal = Renewal(
+            request,
+            self.store,
+            self.client,
+            placement=self.placement,
+            renew_with_client_credentials=self.renew_with_client_credentials,
+            scope=self.scope,
+            on_token=self.on_token,
+            now=self.now,
+        )
+        await _apply(req, await renewal.astart(send_token), keep_body=streamed)
+        response = await handler(req)
+        if streamed:
+            return response  # a streamed body cannot be replayed
+        try:
+            if response.status == 401:
+                # Read the (small) challenge body now: a waiter must not hold a pooled
+                # connection while the renewal it waits for needs one.
+                await response.read()
+            replay = await renewal.afeed(_core_response(response), send_token)
+        except BaseException:
+            response.close()
+            raise
+        if replay is None:
+            return response
+        response.close()
+        await _apply(req, replay, keep_body=False)
+        answer = await handler(req)
+        try:
+            await renewal.afeed(_core_response(answer), send_token)  # replayed once: done
+        except BaseException:
+            answer.close()
+            raise
+        return answer
+
+
+class _TlsPolicy:
+    """Refuse a per-request ``ssl=False`` on an :func:`oauth_session` (checklist C9)."""
+
+    def __init__(self, *, insecure_skip_tls_verify: bool) -> None:
+        self.insecure_skip_tls_verify = insecure_skip_tls_verify
+
+    async def __call__(self, req: ClientRequest, handler: ClientHandlerType) -> ClientResponse:
+        if req.ssl is False and not self.insecure_skip_tls_verify:
+            raise ConfigurationError(
+                "TLS certificate verification can only be turned off with "
+                "oauth_session(insecure_skip_tls_verify=True) (checklist C9)"
+            )
+        return await handler(req)
+
+
+def oauth_session(
+    *middlewares: ClientMiddlewareType,
+    timeout: aiohttp.ClientTimeout = DEFAULT_TIMEOUT,
+    max_redirects: int = MAX_HOPS,
+    max_body_bytes: int = MAX_RESOURCE_BYTES,
+    allow_insecure_transport: bool = False,
+    insecure_skip_tls_verify: bool = False,
+    headers: dict[str, str] | None = None,
+    cookie_jar: aiohttp.abc.AbstractCookieJar | None = None,
+) -> aiohttp.ClientSession:
+    """Return an ``aiohttp.ClientSession`` with oauthcore's transport policy.
+
+    ``middlewares`` run in the order given (an oauthcore auth middleware among them follows
+    the redirects of its requests). When none of them is an oauthcore middleware, a
+    :class:`RedirectMiddleware` (``max_redirects``, ``allow_insecure_transport``) goes first,
+    so aiohttp never follows a redirect itself. ``timeout`` defaults to connect 10 s, read
+    30 s, total 60 s (M3); ``read()``, ``text()`` and ``json()`` are capped at
+    ``max_body_bytes`` after decompression (M2); ``trust_env`` is off, so ``.netrc`` and
+    environment proxies are never used (C7); TLS is verified, and a per-request
+    ``ssl=False`` is refused, unless ``insecure_skip_tls_verify=True`` (logged at WARNING; C9).
+    Must be created inside a running event loop, and closed (``async with``).
+    """
+    chain: list[ClientMiddlewareType] = [
+        _TlsPolicy(insecure_skip_tls_verify=insecure_skip_tls_verify)
+    ]
+    if not any(isinstance(mw, _Middleware) for mw in middlewares):
+        chain.append(
+            RedirectMiddleware(
+                max_redirects=max_redirects, allow_insecure_transport=allow_insecure_transport
+            )
+        )
+    chain.extend(middlewares)
+    if insecure_skip_tls_verify:
+        _LOG.warning(
+            "TLS certificate verification is disabled for this session "
+            "(insecure_skip_tls_verify=True)"
+        )
+    return aiohttp.ClientSession(
+        connector=aiohttp.TCPConnector(ssl=not insecure_skip_tls_verify),
+        timeout=timeout,
+        trust_env=False,
+        middlewares=tuple(chain),
+        response_class=_capped_response_class(max_body_bytes),
+        headers=headers,
+        cookie_jar=cookie_jar,
+    )
