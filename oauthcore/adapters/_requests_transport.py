@@ -25,6 +25,11 @@ except ImportError as exc:  # checklist N5: a typed error with an install hint
 from ..http import Request, Response
 from ..limits import check_content_codings, read_limited
 from ..redirects import next_hop, same_origin
+from ._logging import install_url_redaction
+
+# requests sends through urllib3, which logs every request line at DEBUG: queries redacted
+# there (a token or signature may travel in one; checklist T6).
+install_url_redaction()
 
 Timeout = float | tuple[float, float]
 
@@ -209,17 +214,19 @@ def _next_prepared(
     else:
         base, streamed, auth = record.unsigned, record.streamed, record.auth
     status = response.status_code
-    hop = next_hop(
-        base,
-        status,
-        response.headers.get("location", ""),
-        hops=hops,
-        max_hops=max_hops,
-        allow_insecure_transport=allow_insecure_transport,
-    )
-    if streamed and status in (307, 308):
-        raise RedirectPolicyError(f"HTTP {status} redirect would re-send a streamed body")
-    _discard(response)
+    try:
+        hop = next_hop(
+            base,
+            status,
+            response.headers.get("location", ""),
+            hops=hops,
+            max_hops=max_hops,
+            allow_insecure_transport=allow_insecure_transport,
+        )
+        if streamed and status in (307, 308):
+            raise RedirectPolicyError(f"HTTP {status} redirect would re-send a streamed body")
+    finally:
+        _discard(response)  # followed or refused, the redirect's connection goes back
     prepared = sent.copy()
     prepared.hooks = {
         event: [hook for hook in hooks if not _is_ours(hook)] for event, hooks in sent.hooks.items()

@@ -1,0 +1,325 @@
+"""The auths :class:`~oauthcore.adapters.urllib3.OAuthClient` applies: OAuth 1.0a, Ofly and
+OAuth 2.0 bearer tokens renewed single-flight per :class:`TokenStore`.
+
+An auth turns one neutral :class:`~oauthcore.http.Request` into an :class:`Exchange`: the
+request to send (:meth:`Exchange.start`), and what to send again once the answer is known
+(:meth:`Exchange.feed`: an OAuth 2.0 replay after renewing an invalid token). All of it is the
+core's work; nothing here decides anything about OAuth.
+
+A private part of :mod:`oauthcore.adapters.urllib3`: import the public names from there.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from typing import TYPE_CHECKING, Any
+
+from ..errors import MissingDependencyError, SerializationError
+
+try:
+    from urllib3 import PoolManager
+except ImportError as exc:  # checklist N5: a typed error with an install hint
+    raise MissingDependencyError("urllib3", "urllib3") from exc
+
+from .._clock import steady_clock, unix_time
+from ..http import Request, Response
+from ..limits import MAX_BODY_BYTES
+from ..oauth1 import ClientCredentials, Placement, TokenCredentials, is_signed, new_nonce
+from ..oauth1 import sign_request as sign_oauth1_request
+from ..oauth2 import BearerPlacement, ClientConfig, Token
+from ..ofly import OflyCredentials, OflyHashMethod, sign_ofly_request, utc_now
+from ._renewal import Renewal, TokenStore
+from ._state import HookState
+from ._urllib3_transport import (
+    DEFAULT_DEADLINE,
+    DEFAULT_TIMEOUT,
+    TimeoutLike,
+    _warn_insecure,
+    new_pool_manager,
+    send_request,
+)
+
+if TYPE_CHECKING:
+    from datetime import datetime
+
+
+class Exchange:
+    """One request under an auth: what to send first, and what to send again, if anything."""
+
+    def start(self) -> Request:
+        """Return the request to send."""
+        raise NotImplementedError
+
+    def feed(self, response: Response) -> Request | None:
+        """Take the answer (its body not read); return a request to send once more, or None."""
+        return None
+
+
+class AuthBase(HookState):
+    """Base of the auths :class:`OAuthClient` applies to each request and same-origin hop.
+
+    A subclass implements :meth:`sign`, or :meth:`exchange` when it must see the answer.
+    ``allows_stream`` says whether a streamed (iterable or file) body may be sent unread:
+    only an auth that does not sign the body can allow it.
+    """
+
+    @property
+    def allows_stream(self) -> bool:
+        """True if a streamed body can be sent with this auth (it does not sign the body)."""
+        return False
+
+    def sign(self, request: Request) -> Request:
+        """Return ``request`` carrying this auth's credentials."""
+        raise NotImplementedError
+
+    def exchange(self, request: Request) -> Exchange:
+        """Return the exchange that sends ``request`` with this auth."""
+        return _Signing(self, request)
+
+
+class _Signing(Exchange):
+    def __init__(self, auth: AuthBase, request: Request) -> None:
+        self._auth = auth
+        self._request = request
+
+    def start(self) -> Request:
+        return self._auth.sign(self._request)
+
+
+class OAuth1Auth(AuthBase):
+    """Sign requests with OAuth 1.0a (RFC 5849 §3) through :func:`oauthcore.oauth1.sign_request`.
+
+    Every signature method and placement the core offers; the query in the URL and form bodies
+    are signed, other bodies get ``oauth_body_hash``. A request that already carries
+    ``oauth_signature`` is left as it is. :class:`OAuthClient` signs each same-origin redirect
+    hop again (a fresh nonce and timestamp), never a hop to another origin (checklist D3).
+    """
+
+    def __init__(
+        self,
+        client: ClientCredentials,
+        token: TokenCredentials | None = None,
+        *,
+        placement: Placement = Placement.HEADER,
+        realm: str | None = None,
+        callback: str | None = None,
+        verifier: str | None = None,
+        version: bool = False,
+        with_body_hash: bool | None = None,
+        allow_insecure_transport: bool = False,
+        now: Callable[[], int] = unix_time,
+        nonce: Callable[[], str] = new_nonce,
+    ) -> None:
+        self.client = client
+        self.token = token
+        self.placement = placement
+        self.realm = realm
+        self.callback = callback
+        self.verifier = verifier
+        self.version = version
+        self.with_body_hash = with_body_hash
+        self.allow_insecure_transport = allow_insecure_transport
+        self.now = now
+        self.nonce = nonce
+
+    _hook_attributes = ("now", "nonce")
+
+    def __repr__(self) -> str:
+        return (
+            f"OAuth1Auth(client={self.client!r}, token={self.token!r}, "
+            f"placement={self.placement.value!r})"
+        )
+
+    def sign(self, request: Request) -> Request:
+        if is_signed(request):
+            return request  # never sign twice
+        return sign_oauth1_request(
+            request,
+            self.client,
+            self.token,
+            placement=self.placement,
+            realm=self.realm,
+            callback=self.callback,
+            verifier=self.verifier,
+            version=self.version,
+            with_body_hash=self.with_body_hash,
+            allow_insecure_transport=self.allow_insecure_transport,
+            now=self.now,
+            nonce=self.nonce,
+        )
+
+
+class OflyAuth(AuthBase):
+    """Sign requests with Ofly (Shutterfly) through :func:`oauthcore.ofly.sign_ofly_request`.
+
+    The parameters already in the URL are signed too (checklist L2); the timestamp has three
+    millisecond digits (L1); plain http is refused but on loopback or with
+    ``allow_insecure_transport`` (L5). Ofly signs the URL only, so a body may be streamed.
+    """
+
+    def __init__(
+        self,
+        credentials: OflyCredentials,
+        user_id: str,
+        *,
+        hash_method: OflyHashMethod | str = OflyHashMethod.SHA1,
+        allow_insecure_transport: bool = False,
+        now: Callable[[], datetime] = utc_now,
+    ) -> None:
+        self.credentials = credentials
+        self.user_id = user_id
+        self.hash_method = hash_method
+        self.allow_insecure_transport = allow_insecure_transport
+        self.now = now
+
+    _hook_attributes = ("now",)
+
+    def __repr__(self) -> str:
+        return f"OflyAuth(credentials={self.credentials!r}, hash_method={str(self.hash_method)!r})"
+
+    @property
+    def allows_stream(self) -> bool:
+        return True
+
+    def sign(self, request: Request) -> Request:
+        return sign_ofly_request(
+            request,
+            self.credentials,
+            user_id=self.user_id,
+            hash_method=self.hash_method,
+            allow_insecure_transport=self.allow_insecure_transport,
+            now=self.now,
+        )
+
+
+class OAuth2Auth(AuthBase):
+    """Present an OAuth 2.0 bearer token and keep it usable (RFC 6749 §6, RFC 6750).
+
+    Each request runs :func:`oauthcore.oauth2.authorized_request_flow` through the shared
+    single-flight :class:`TokenStore` (pass one store to several auths to share it): a token
+    expired within ``client.leeway`` is renewed before sending, and a ``401`` with
+    ``error="invalid_token"`` renews it once and replays the request once (checklist G1, G3,
+    H1-H4). ``on_token(new)`` runs once per new token, before any request uses it, outside the
+    store's lock. Token requests go through :func:`send_request` on ``pool`` (a private one by
+    default): no redirects, capped body, default timeouts; TLS verified unless
+    ``insecure_skip_tls_verify`` (logged at WARNING). ``now`` defaults to a monotonic-backed
+    clock (G1).
+    """
+
+    def __init__(
+        self,
+        client: ClientConfig,
+        token: Token | TokenStore,
+        *,
+        on_token: Callable[[Token], None] | None = None,
+        placement: BearerPlacement = BearerPlacement.HEADER,
+        renew_with_client_credentials: bool = False,
+        scope: str | Sequence[str] | None = None,
+        timeout: TimeoutLike = DEFAULT_TIMEOUT,
+        deadline: float | None = DEFAULT_DEADLINE,
+        max_bytes: int = MAX_BODY_BYTES,
+        pool: PoolManager | None = None,
+        insecure_skip_tls_verify: bool = False,
+        now: Callable[[], int] | None = None,
+    ) -> None:
+        self.client = client
+        self.store = token if isinstance(token, TokenStore) else TokenStore(token)
+        self.on_token = on_token
+        self.placement = placement
+        self.renew_with_client_credentials = renew_with_client_credentials
+        self.scope = scope
+        self.timeout = timeout
+        self.deadline = deadline
+        self.max_bytes = max_bytes
+        self.insecure_skip_tls_verify = insecure_skip_tls_verify
+        self._given_pool = pool
+        if pool is None:
+            pool = new_pool_manager(insecure_skip_tls_verify=insecure_skip_tls_verify)
+        elif insecure_skip_tls_verify:
+            _warn_insecure("auth's token requests")
+        self._pool = pool
+        self._given_now = now
+        self._now = now if now is not None else steady_clock()
+
+    @property
+    def token(self) -> Token:
+        """The token in force (the store's)."""
+        return self.store.token
+
+    @property
+    def pool(self) -> PoolManager:
+        """The pool that token-endpoint requests go through."""
+        return self._pool
+
+    @property
+    def allows_stream(self) -> bool:
+        return self.placement is not BearerPlacement.BODY
+
+    def __repr__(self) -> str:
+        return f"OAuth2Auth(client={self.client!r}, store={self.store!r})"
+
+    _hook_attributes = ("on_token", "_given_now")
+    _shared_attributes = ("_given_pool",)
+
+    def _state(self) -> dict[str, Any]:
+        state = dict(self.__dict__)
+        del state["_pool"], state["_now"]  # rebuilt on load
+        return state
+
+    def __getstate__(self) -> dict[str, Any]:
+        if self._given_pool is not None:
+            raise SerializationError(
+                "OAuth2Auth.pool cannot be pickled (a PoolManager holds connections): "
+                "make the auth again after loading"
+            )
+        return super().__getstate__()
+
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        self.__dict__.update(state)
+        given = self._given_pool
+        self._pool = (
+            given
+            if given is not None
+            else new_pool_manager(insecure_skip_tls_verify=self.insecure_skip_tls_verify)
+        )
+        self._now = self._given_now if self._given_now is not None else steady_clock()
+
+    def sign(self, request: Request) -> Request:
+        """Return ``request`` with the token in force, renewed first if it is stale."""
+        return self.exchange(request).start()
+
+    def exchange(self, request: Request) -> Exchange:
+        return _Renewing(self, request)
+
+    def _send_token_request(self, request: Request) -> Response:
+        return send_request(
+            self._pool,
+            request,
+            timeout=self.timeout,
+            max_bytes=self.max_bytes,
+            deadline=self.deadline,
+            insecure_skip_tls_verify=self.insecure_skip_tls_verify,
+        )
+
+
+class _Renewing(Exchange):
+    """One resource request under ``authorized_request_flow``, renewals single-flight."""
+
+    def __init__(self, auth: OAuth2Auth, request: Request) -> None:
+        self._send_token = auth._send_token_request
+        self._renewal = Renewal(
+            request,
+            auth.store,
+            auth.client,
+            placement=auth.placement,
+            renew_with_client_credentials=auth.renew_with_client_credentials,
+            scope=auth.scope,
+            on_token=auth.on_token,
+            now=auth._now,
+        )
+
+    def start(self) -> Request:
+        return self._renewal.start(self._send_token)
+
+    def feed(self, response: Response) -> Request | None:
+        return self._renewal.feed(response, self._send_token)
