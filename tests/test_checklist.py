@@ -31,6 +31,7 @@ OWNED = (
     _expand("E1-E4, E6-E7, F1-F9, J1-J11, N1-N5")
     | _expand("A1-A20, B1-B13, C1-C6, C8, E5, E8-E9, G1-G9, I1-I6, K1-K7")
     | _expand("C7, C9, D1-D8, L1-L5, M1-M3, H1, H3-H4")  # issue 4, for the requests adapter
+    | _expand("H1-H8")  # issue 5: every adapter (D and M rows are proven per adapter too)
 )
 
 

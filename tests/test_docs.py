@@ -50,3 +50,33 @@ def test_readme_oauth2_example_runs() -> None:
     namespace["send"] = send
     exec(compile("#" + after, "README.md", "exec"), namespace)  # noqa: S102 (our own README)
     assert namespace["token"].access_token == "at"  # type: ignore[attr-defined]  # a Token
+
+
+def test_readme_httpx_example_signs_a_real_request() -> None:
+    import sys
+
+    sys.path.insert(0, str(Path(__file__).resolve().parent / "adapters"))
+    from loopback import LoopbackServer, Reply
+
+    from oauthcore.oauth1 import Consumer, NonceCache, verify_request
+
+    blocks = re.findall(r"```python\n(.*?)```", README.read_text("utf-8"), re.DOTALL)
+    first = blocks[0]
+    block = next(b for b in blocks if "oauthcore.adapters.httpx" in b)
+    with LoopbackServer(lambda _: Reply.json({"ok": True})) as server:
+        namespace: dict[str, object] = {"api_url": server.url("/photos")}
+        exec(compile(first + block, "README.md", "exec"), namespace)  # noqa: S102
+        (received,) = server.requests
+    assert received.query == {"page": "2"}
+    verified = verify_request(
+        received.core(),
+        get_consumer={
+            "dpf43f3p2l4k3l03": Consumer(key="dpf43f3p2l4k3l03", secret="kd94hf93k423kf44")
+        }.get,
+        get_token_secret=lambda _, token: (
+            "pfkkdhi9sl3r4s00" if token == "nnch734d00sl2jdk" else None
+        ),
+        check_nonce=NonceCache(),
+    )
+    assert verified.token == "nnch734d00sl2jdk"
+    assert verified.consumer.key == "dpf43f3p2l4k3l03"

@@ -34,6 +34,10 @@ CORE_MODULES = [
     "oauthcore.ofly",
     "oauthcore.redirects",
     "oauthcore.rsa",
+    # Adapter-neutral parts every adapter shares: stdlib only too.
+    "oauthcore.adapters._logging",
+    "oauthcore.adapters._renewal",
+    "oauthcore.adapters._state",
 ]
 
 PROBE = """

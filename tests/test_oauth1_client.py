@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import threading
+
 import pytest
 
 from oauthcore import ConfigurationError, InsecureTransportError
@@ -294,6 +296,25 @@ def test_nonces_have_over_128_bits_and_suit_strict_servers() -> None:
         assert len(nonce) == 24  # 18 random bytes in base64 letters: over 142 bits
         assert nonce.isalnum()
         assert nonce.isascii()
+
+
+@pytest.mark.checklist("H8")
+def test_a_million_nonces_drawn_across_threads_never_repeat() -> None:
+    draws: list[list[str]] = [[] for _ in range(8)]
+    barrier = threading.Barrier(len(draws))
+
+    def draw(into: list[str]) -> None:
+        barrier.wait()
+        into.extend(new_nonce() for _ in range(125_000))
+
+    threads = [threading.Thread(target=draw, args=(into,)) for into in draws]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    every = [nonce for into in draws for nonce in into]
+    assert len(every) == 1_000_000
+    assert len(set(every)) == len(every)
 
 
 @pytest.mark.checklist("J2")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import importlib
 import inspect
 from collections.abc import Callable
 
@@ -117,3 +118,44 @@ def test_every_public_name_is_documented() -> None:
             if (inspect.isclass(value) or inspect.isfunction(value)) and not value.__doc__:
                 undocumented.append(f"{module.__name__}.{name}")
     assert undocumented == []
+
+
+ADAPTER_NAMES = {
+    "requests": {
+        "DEFAULT_DEADLINE", "DEFAULT_TIMEOUT", "MAX_RESOURCE_BYTES", "OAuth1Auth", "OAuth2Auth",
+        "OflyAuth", "OAuthSession", "TokenStore", "send_flow", "send_request",
+        # rauth 0.7's API, kept for its users
+        "OAuth1Service", "OAuth2Service", "OflyService", "OAuth1Session", "OAuth2Session",
+        "OflySession", "HmacSha1Signature", "HmacSha256Signature", "HmacSha512Signature",
+        "RsaSha1Signature", "RsaSha256Signature", "RsaSha512Signature", "PlaintextSignature",
+        "RauthUsageError", "TokenKeyMissing", "parse_utf8_qsl",
+    },
+    "httpx": {
+        "DEFAULT_DEADLINE", "DEFAULT_TIMEOUT", "MAX_RESOURCE_BYTES", "OAuth1Auth", "OAuth2Auth",
+        "OflyAuth", "OAuthClient", "AsyncOAuthClient", "TokenStore", "send_flow",
+        "async_send_flow", "send_request", "async_send_request",
+    },
+    "aiohttp": {
+        "DEFAULT_TIMEOUT", "MAX_RESOURCE_BYTES", "OAuth1Middleware", "OAuth2Middleware",
+        "OflyMiddleware", "RedirectMiddleware", "TokenStore", "oauth_session", "send_flow",
+        "send_request",
+    },
+    "urllib3": {
+        "AuthBase", "DEFAULT_DEADLINE", "DEFAULT_TIMEOUT", "Exchange", "MAX_RESOURCE_BYTES",
+        "OAuth1Auth", "OAuth2Auth", "OflyAuth", "OAuthClient", "TokenStore", "new_pool_manager",
+        "send_flow", "send_request",
+    },
+}  # fmt: skip
+
+
+def test_adapter_exports() -> None:
+    # Each adapter exports its auths, one TokenStore (the same class everywhere, so one store
+    # can serve every adapter at once) and its flow runners; nothing else leaks out.
+    stores = set()
+    for name, expected in ADAPTER_NAMES.items():
+        module = importlib.import_module(f"oauthcore.adapters.{name}")
+        assert set(module.__all__) == expected, name
+        for member in module.__all__:
+            assert getattr(module, member) is not None
+        stores.add(module.TokenStore)
+    assert len(stores) == 1

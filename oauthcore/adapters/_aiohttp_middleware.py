@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable, Sequence
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from ..errors import ConfigurationError, MissingDependencyError
 
@@ -43,6 +43,7 @@ from ._aiohttp_transport import (
     send_request,
 )
 from ._renewal import Renewal, TokenStore
+from ._state import HookState
 
 if TYPE_CHECKING:
     from datetime import datetime
@@ -51,7 +52,7 @@ if TYPE_CHECKING:
 _LOG = logging.getLogger("oauthcore.adapters.aiohttp")
 
 
-class _Middleware:
+class _Middleware(HookState):
     """An oauthcore middleware: apply credentials, send, and see the redirects through."""
 
     max_redirects: int
@@ -153,6 +154,8 @@ class OAuth1Middleware(_Middleware):
         self.now = now
         self.nonce = nonce
 
+    _hook_attributes = ("now", "nonce")
+
     def __repr__(self) -> str:
         return (
             f"OAuth1Middleware(client={self.client!r}, token={self.token!r}, "
@@ -204,6 +207,8 @@ class OflyMiddleware(_Middleware):
         self.allow_insecure_transport = allow_insecure_transport
         self.max_redirects = max_redirects
         self.now = now
+
+    _hook_attributes = ("now",)
 
     def __repr__(self) -> str:
         return (
@@ -266,7 +271,20 @@ class OAuth2Middleware(_Middleware):
         self.max_bytes = max_bytes
         self.max_redirects = max_redirects
         self.session = session
+        self._given_now = now
         self.now = now if now is not None else steady_clock()
+
+    _hook_attributes = ("on_token", "_given_now", "session")
+    _shared_attributes = ("session",)
+
+    def _state(self) -> dict[str, Any]:
+        state = dict(self.__dict__)
+        del state["now"]  # rebuilt on load
+        return state
+
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        self.__dict__.update(state)
+        self.now = self._given_now if self._given_now is not None else steady_clock()
 
     @property
     def token(self) -> Token:

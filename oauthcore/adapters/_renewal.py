@@ -20,7 +20,7 @@ import threading
 from collections.abc import Awaitable, Callable, Sequence
 
 from .._clock import steady_clock
-from ..errors import TokenExpiredError
+from ..errors import ConfigurationError, TokenExpiredError
 from ..flows import Flow
 from ..http import Request, Response
 from ..oauth2 import (
@@ -203,6 +203,13 @@ class Renewal:
         on_token: Callable[[Token], None] | None = None,
         now: Callable[[], int] | None = None,
     ) -> None:
+        self._client = client
+        if self._is_token_request(request):
+            # The flow's token requests are told apart from resource requests by this URL.
+            raise ConfigurationError(
+                "a bearer-authorised request to the token endpoint itself; send token "
+                "requests with the adapter's send_request or send_flow"
+            )
         self._request = request
         self._store = store
         self._client = client

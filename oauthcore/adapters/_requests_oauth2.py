@@ -101,6 +101,7 @@ class OAuth2Auth(HookState, AuthBase):
         return f"OAuth2Auth(client={self.client!r}, store={self.store!r})"
 
     _hook_attributes = ("on_token", "_given_now")
+    _shared_attributes = ("_given_session",)
 
     def _state(self) -> dict[str, Any]:
         state = dict(self.__dict__)

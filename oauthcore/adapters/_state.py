@@ -28,6 +28,8 @@ class HookState:
     """
 
     _hook_attributes: ClassVar[tuple[str, ...]] = ()
+    _shared_attributes: ClassVar[tuple[str, ...]] = ()
+    """Attributes a deep copy shares rather than copies (a caller's session or pool)."""
 
     def _state(self) -> dict[str, Any]:
         return dict(self.__dict__)
@@ -43,8 +45,9 @@ class HookState:
             except (pickle.PicklingError, AttributeError, TypeError):
                 owner = type(self).__name__
                 raise SerializationError(
-                    f"{owner}.{name.lstrip('_')} cannot be pickled (a lambda or a local "
-                    "function?): use a module-level function, or set it again after loading"
+                    f"{owner}.{name.lstrip('_')} cannot be pickled (a lambda, a local function "
+                    "or an open client?): use a module-level function, or set it again after "
+                    "loading"
                 ) from None
         return state
 
@@ -59,5 +62,10 @@ class HookState:
     def __deepcopy__(self, memo: dict[int, Any]) -> Any:
         new = type(self).__new__(type(self))
         memo[id(self)] = new
-        new.__setstate__(copy.deepcopy(self._state(), memo))
+        state = self._state()
+        for name in self._shared_attributes:
+            value = state.get(name)
+            if value is not None:
+                memo[id(value)] = value  # deepcopy then keeps this very object
+        new.__setstate__(copy.deepcopy(state, memo))
         return new

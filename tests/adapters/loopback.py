@@ -13,6 +13,7 @@ import contextlib
 import gzip
 import itertools
 import json
+import socket
 import threading
 import time
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
@@ -125,6 +126,10 @@ class _Server(ThreadingHTTPServer):
     owner: LoopbackServer
 
 
+class _Server6(_Server):
+    address_family = socket.AF_INET6
+
+
 class _RequestHandler(BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"
     timeout = 15  # a client that goes silent does not hold a thread for long
@@ -210,14 +215,24 @@ class LoopbackServer:
     ``handler`` (404 by default). ``requests`` lists every request received, in order.
     """
 
-    def __init__(self, handler: Handler | None = None, *, max_lifetime: float = 120.0) -> None:
+    def __init__(
+        self,
+        handler: Handler | None = None,
+        *,
+        max_lifetime: float = 120.0,
+        host: str = "127.0.0.1",
+    ) -> None:
         self.routes: dict[str, Reply | Handler] = {}
         self.fallback: Handler = handler or (lambda _: Reply(status=404))
         self.max_lifetime = max_lifetime
         self.stopping = threading.Event()
         self._lock = threading.Lock()
         self._requests: list[Recorded] = []
-        self._server = _Server(("127.0.0.1", 0), _RequestHandler)
+        if host not in ("127.0.0.1", "::1"):
+            raise ValueError("a loopback server listens on 127.0.0.1 or ::1 only")
+        self.host = host
+        server_class = _Server6 if host == "::1" else _Server
+        self._server = server_class((host, 0), _RequestHandler)
         self._server.owner = self
         self.port: int = self._server.server_address[1]
         self._thread = threading.Thread(
@@ -228,8 +243,9 @@ class LoopbackServer:
 
     @property
     def base(self) -> str:
-        """``http://127.0.0.1:PORT`` (no trailing slash)."""
-        return f"http://127.0.0.1:{self.port}"
+        """``http://127.0.0.1:PORT`` or ``http://[::1]:PORT`` (no trailing slash)."""
+        host = "[::1]" if self.host == "::1" else self.host
+        return f"http://{host}:{self.port}"
 
     def url(self, path: str = "/") -> str:
         return self.base + path

@@ -17,7 +17,7 @@ import time
 
 import pytest
 
-from oauthcore import InvalidGrantError
+from oauthcore import ConfigurationError, InvalidGrantError
 from oauthcore.adapters._renewal import Renewal, TokenStore
 from oauthcore.http import Request, Response
 from oauthcore.oauth2 import ClientConfig, Token
@@ -78,8 +78,8 @@ class TokenEndpoint:
         return self._answer(request)
 
 
-def renewal(store: TokenStore, **kwargs: object) -> Renewal:
-    return Renewal(RESOURCE, store, CLIENT, now=fixed_now, **kwargs)  # type: ignore[arg-type]
+def renewal(store: TokenStore, request: Request = RESOURCE, **kwargs: object) -> Renewal:
+    return Renewal(request, store, CLIENT, now=fixed_now, **kwargs)  # type: ignore[arg-type]
 
 
 def bearer(request: Request) -> str | None:
@@ -289,3 +289,8 @@ def test_async_feed_of_an_ordinary_answer_ends_the_flow() -> None:
     assert replay is not None
     assert bearer(replay) == "Bearer AT-1"
     assert endpoint.hits == 1
+
+
+def test_a_bearer_request_to_the_token_endpoint_itself_is_refused() -> None:
+    with pytest.raises(ConfigurationError, match="token endpoint"):
+        renewal(TokenStore(expired()), request=Request(method="POST", url=TOKEN_URL))

@@ -36,7 +36,7 @@ import requests
 
 from oauthcore.http import Request, Response
 
-from .matrix_report import Matrix
+from .matrix_report import CELL
 
 TESTS = Path(__file__).resolve().parent.parent
 """The directory the providers run from: ``interop`` is a package there."""
@@ -321,10 +321,8 @@ def pytest_runtest_makereport(
     return report
 
 
-# The interop table (matrix_report.py): every matrix cell's outcome, written at the end.
-
-_MATRIX = Matrix()
-_MATRIX_ITEMS = pytest.StashKey[int]()
+# The interop table (matrix_report.py): each matrix test's report names its cell; the hooks
+# in tests/conftest.py (loaded by pytest-xdist's controller too) record and write the table.
 
 
 def _record_matrix(item: pytest.Item, report: pytest.TestReport) -> None:
@@ -334,9 +332,6 @@ def _record_matrix(item: pytest.Item, report: pytest.TestReport) -> None:
         return
     # One outcome per test: the call phase, or the setup phase when it did not pass.
     if report.when == "call" or (report.when == "setup" and not report.passed):
-        reason = ""
-        if report.skipped and isinstance(report.longrepr, tuple):
-            reason = str(report.longrepr[2])
         provider, feature = marker.args
         if provider == "*":  # the provider is a fixture parameter: the fixture's value names it
             funcargs = getattr(item, "funcargs", {})
@@ -344,27 +339,4 @@ def _record_matrix(item: pytest.Item, report: pytest.TestReport) -> None:
             provider = getattr(value, "label", None) or getattr(
                 getattr(value, "profile", None), "label", "?"
             )
-        _MATRIX.record(provider, feature, callspec.params["driver"], report.outcome, reason)
-
-
-def pytest_collection_modifyitems(session: pytest.Session, items: list[pytest.Item]) -> None:
-    session.stash[_MATRIX_ITEMS] = sum(1 for i in items if i.get_closest_marker("matrix"))
-
-
-def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
-    config = session.config
-    whole = (
-        not config.getoption("keyword")
-        and not config.getoption("markexpr")
-        and not any("::" in arg for arg in config.args)
-        and exitstatus in (pytest.ExitCode.OK, pytest.ExitCode.TESTS_FAILED)
-    )
-    recorded = sum(
-        cell.passed + cell.failed + cell.not_offered + cell.skipped
-        for row in _MATRIX.cells.values()
-        for cell in row.values()
-    )
-    if whole and recorded and recorded == session.stash.get(_MATRIX_ITEMS, -1):
-        from .drivers import DRIVERS
-
-        _MATRIX.write(list(DRIVERS))
+        report.user_properties.append((CELL, (provider, feature, callspec.params["driver"])))

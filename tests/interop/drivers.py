@@ -18,10 +18,14 @@ import asyncio
 from collections.abc import Callable
 from typing import Any, TypeVar
 
+import httpx
 import requests
 
+from oauthcore import RedirectPolicyError
 from oauthcore.adapters import aiohttp as aiohttp_adapter
+from oauthcore.adapters import httpx as httpx_adapter
 from oauthcore.adapters import requests as requests_adapter
+from oauthcore.adapters import urllib3 as urllib3_adapter
 from oauthcore.adapters._renewal import TokenStore
 from oauthcore.flows import Flow
 from oauthcore.http import Request, Response
@@ -37,6 +41,8 @@ class Driver:
     """The actions a scenario needs, done through one adapter."""
 
     name = ""
+    refusals: tuple[type[BaseException], ...] = (RedirectPolicyError,)
+    """What a refused redirect raises through this adapter."""
 
     def run_flow(self, flow: Flow[T]) -> T:
         """Run a core flow with the adapter's flow runner."""
@@ -124,6 +130,96 @@ class RequestsDriver(Driver):
         return self._send(request, auth)
 
 
+class _HttpxAuths(Driver):
+    """The httpx adapter's auth objects, shared by the sync and the async driver."""
+
+    # A plain httpx client parses every Location itself, even with follow_redirects=False,
+    # and refuses one it cannot parse (javascript:) with InvalidURL before an auth sees the
+    # answer: nothing is sent. OAuthClient turns that into RedirectPolicyError.
+    refusals = (RedirectPolicyError, httpx.InvalidURL)
+
+    def _send(self, request: Request, auth: httpx.Auth) -> Response:
+        raise NotImplementedError
+
+    def oauth1(
+        self,
+        request: Request,
+        client: ClientCredentials,
+        token: TokenCredentials | None,
+        placement: Placement,
+    ) -> Response:
+        return self._send(request, httpx_adapter.OAuth1Auth(client, token, placement=placement))
+
+    def bearer(
+        self,
+        request: Request,
+        client: ClientConfig,
+        store: TokenStore,
+        placement: BearerPlacement = BearerPlacement.HEADER,
+        on_token: OnToken | None = None,
+    ) -> Response:
+        auth = httpx_adapter.OAuth2Auth(client, store, placement=placement, on_token=on_token)
+        return self._send(request, auth)
+
+    def ofly(
+        self, request: Request, credentials: OflyCredentials, user_id: str, hash_method: str
+    ) -> Response:
+        auth = httpx_adapter.OflyAuth(credentials, user_id, hash_method=hash_method)
+        return self._send(request, auth)
+
+
+class HttpxDriver(_HttpxAuths):
+    """``oauthcore.adapters.httpx`` on a plain ``httpx.Client`` (the auth follows redirects)."""
+
+    name = "httpx"
+
+    def __init__(self) -> None:
+        self.client = httpx.Client(trust_env=False)
+
+    def close(self) -> None:
+        self.client.close()
+
+    def run_flow(self, flow: Flow[T]) -> T:
+        return httpx_adapter.send_flow(self.client, flow)
+
+    def _send(self, request: Request, auth: httpx.Auth) -> Response:
+        answer = self.client.request(
+            request.method,
+            request.url,
+            content=request.body or None,
+            headers=dict(request.headers),
+            auth=auth,
+        )
+        return _neutral(answer.status_code, answer.headers.multi_items(), answer.content)
+
+
+class AsyncHttpxDriver(_HttpxAuths):
+    """``oauthcore.adapters.httpx`` on a plain ``httpx.AsyncClient``."""
+
+    name = "httpx async"
+
+    def run_flow(self, flow: Flow[T]) -> T:
+        async def run() -> T:
+            async with httpx.AsyncClient(trust_env=False) as client:
+                return await httpx_adapter.async_send_flow(client, flow)
+
+        return asyncio.run(run())
+
+    def _send(self, request: Request, auth: httpx.Auth) -> Response:
+        async def run() -> Response:
+            async with httpx.AsyncClient(trust_env=False) as client:
+                answer = await client.request(
+                    request.method,
+                    request.url,
+                    content=request.body or None,
+                    headers=dict(request.headers),
+                    auth=auth,
+                )
+                return _neutral(answer.status_code, answer.headers.multi_items(), answer.content)
+
+        return asyncio.run(run())
+
+
 class AiohttpDriver(Driver):
     """``oauthcore.adapters.aiohttp``: client middlewares on ``oauth_session``."""
 
@@ -183,6 +279,57 @@ class AiohttpDriver(Driver):
         return self._send(request, middleware)
 
 
+class Urllib3Driver(Driver):
+    """``oauthcore.adapters.urllib3``: auth objects on an ``OAuthClient`` over a PoolManager."""
+
+    name = "urllib3"
+
+    def __init__(self) -> None:
+        self.pool = urllib3_adapter.new_pool_manager()
+
+    def close(self) -> None:
+        self.pool.clear()
+
+    def run_flow(self, flow: Flow[T]) -> T:
+        return urllib3_adapter.send_flow(self.pool, flow)
+
+    def _send(self, request: Request, auth: Any) -> Response:
+        client = urllib3_adapter.OAuthClient(auth, pool=self.pool)
+        answer = client.request(
+            request.method,
+            request.url,
+            body=request.body or None,
+            headers=dict(request.headers),
+        )
+        return _neutral(answer.status, answer.headers.items(), answer.data)
+
+    def oauth1(
+        self,
+        request: Request,
+        client: ClientCredentials,
+        token: TokenCredentials | None,
+        placement: Placement,
+    ) -> Response:
+        return self._send(request, urllib3_adapter.OAuth1Auth(client, token, placement=placement))
+
+    def bearer(
+        self,
+        request: Request,
+        client: ClientConfig,
+        store: TokenStore,
+        placement: BearerPlacement = BearerPlacement.HEADER,
+        on_token: OnToken | None = None,
+    ) -> Response:
+        auth = urllib3_adapter.OAuth2Auth(client, store, placement=placement, on_token=on_token)
+        return self._send(request, auth)
+
+    def ofly(
+        self, request: Request, credentials: OflyCredentials, user_id: str, hash_method: str
+    ) -> Response:
+        auth = urllib3_adapter.OflyAuth(credentials, user_id, hash_method=hash_method)
+        return self._send(request, auth)
+
+
 def _neutral(status: int, headers: Any, body: bytes) -> Response:
     return Response(
         status=status,
@@ -193,6 +340,9 @@ def _neutral(status: int, headers: Any, body: bytes) -> Response:
 
 DRIVERS: dict[str, Callable[[], Driver]] = {
     "requests": RequestsDriver,
+    "httpx": HttpxDriver,
+    "httpx async": AsyncHttpxDriver,
     "aiohttp": AiohttpDriver,
+    "urllib3": Urllib3Driver,
 }
 """Driver factories by adapter name, in the order the matrix shows them."""

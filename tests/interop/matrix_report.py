@@ -12,10 +12,23 @@ from __future__ import annotations
 
 import importlib.metadata
 from collections import defaultdict
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import pytest
+
 NOT_OFFERED = "not offered by this provider"
+CELL = "oauthcore_matrix_cell"
+"""The ``user_properties`` name under which a matrix test's report carries its cell."""
+PROVIDER_ORDER = (
+    "oauthlib OAuth 1.0a",
+    "Authlib Flask OAuth 1",
+    "django-oauth-toolkit",
+    "Authlib Flask",
+    "Ofly on rauth 0.7.3",
+)
+"""Row order (outcomes arrive in any order under pytest-xdist); others follow, by name."""
 OUTPUT = Path(__file__).resolve().parent.parent.parent / "docs" / "interop.md"
 VERSIONS = (
     "oauthlib",
@@ -85,7 +98,14 @@ class Matrix:
             "| Provider | Scenario | " + " | ".join(drivers) + " |",
             "|---|---|" + "---|" * len(drivers),
         ]
-        for (provider, feature), row in self.cells.items():
+
+        def order(key: tuple[str, str]) -> tuple[int, str, str]:
+            provider, feature = key
+            rank = PROVIDER_ORDER.index(provider) if provider in PROVIDER_ORDER else 99
+            return rank, provider, feature
+
+        for provider, feature in sorted(self.cells, key=order):
+            row = self.cells[(provider, feature)]
             cells = [row[d].render() if d in row else "—" for d in drivers]
             lines.append(f"| {provider} | {feature} | " + " | ".join(cells) + " |")
         lines += ["", "Versions in this run:", ""]
@@ -100,3 +120,45 @@ class Matrix:
         text = self.render(driver_order)
         if not path.exists() or path.read_text("utf-8") != text:
             path.write_text(text, "utf-8")
+
+
+_MATRIX = Matrix()
+_MATRIX_ITEMS = pytest.StashKey[int]()
+
+
+def record(report: pytest.TestReport) -> None:
+    """Count ``report`` in its cell if it is a matrix test's outcome."""
+    for name, value in report.user_properties:
+        if name == CELL:
+            provider, feature, driver = (str(part) for part in value)  # type: ignore[attr-defined]
+            reason = ""
+            if report.skipped and isinstance(report.longrepr, tuple):
+                reason = str(report.longrepr[2])
+            _MATRIX.record(provider, feature, driver, report.outcome, reason)
+
+
+def count_collected(session: pytest.Session, items: list[pytest.Item]) -> None:
+    session.stash[_MATRIX_ITEMS] = sum(1 for i in items if i.get_closest_marker("matrix"))
+
+
+def finish(session: pytest.Session, exitstatus: int, driver_order: Callable[[], list[str]]) -> None:
+    """Write the table if this session ran the whole matrix (never from an xdist worker)."""
+    config = session.config
+    if hasattr(config, "workerinput"):
+        return
+    whole = (
+        not config.getoption("keyword")
+        and not config.getoption("markexpr")
+        and not any("::" in arg for arg in config.args)
+        and exitstatus in (pytest.ExitCode.OK, pytest.ExitCode.TESTS_FAILED)
+    )
+    recorded = sum(
+        cell.passed + cell.failed + cell.not_offered + cell.skipped
+        for row in _MATRIX.cells.values()
+        for cell in row.values()
+    )
+    # Without xdist this process collected the items: every matrix item must have reported.
+    # (The xdist controller collects nothing; the option checks above stand in.)
+    expected = session.stash.get(_MATRIX_ITEMS, None)
+    if whole and recorded and (expected is None or recorded == expected):
+        _MATRIX.write(driver_order())
