@@ -37,7 +37,7 @@ typecheck: $(DEV)
 WORKERS ?= 4
 
 unit: $(DEV)
-	$(PY) -m pytest --hypothesis-profile=ci -n $(WORKERS) --cov=oauthcore \
+	$(PY) -m pytest --hypothesis-profile=ci -n $(WORKERS) -m "not stress" --cov=oauthcore \
 		--cov-report=term-missing:skip-covered
 
 # Checklist N1: the suite gives the same results with assert statements compiled out.
