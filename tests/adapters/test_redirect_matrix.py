@@ -185,21 +185,23 @@ def test_unusable_location_is_refused(
 
 @pytest.mark.checklist("D4", "D5")
 @pytest.mark.parametrize("status", STATUSES)
-@pytest.mark.parametrize("variant", ["path", "port"])
+@pytest.mark.parametrize("variant", [*SAME, *OTHER, *REFUSED])
 def test_token_endpoint_is_never_redirected(
     driver: Driver,
     origin: LoopbackServer,
     other: LoopbackServer,
+    v6: LoopbackServer,
     status: int,
     variant: str,
 ) -> None:
-    target = location({**SAME, **OTHER}[variant], origin, other, "")
+    target = location({**SAME, **OTHER, **REFUSED}[variant], origin, other, v6.base)
     origin.route("/token", Reply.redirect(target, status))
     request = build_client_credentials_request(client_for(origin))
-    with pytest.raises(RedirectPolicyError):
+    with pytest.raises(driver.refusals):
         driver.run_flow(token_flow(request))
     assert [r.path for r in origin.requests] == ["/token"]
     assert not other.requests
+    assert not v6.requests
 
 
 @pytest.mark.checklist("D3")
