@@ -7,6 +7,7 @@ A private part of :mod:`oauthcore.adapters.aiohttp`: import the public names fro
 from __future__ import annotations
 
 import logging
+import ssl
 from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING, Any
 
@@ -371,6 +372,7 @@ def oauth_session(
     insecure_skip_tls_verify: bool = False,
     headers: dict[str, str] | None = None,
     cookie_jar: aiohttp.abc.AbstractCookieJar | None = None,
+    ssl_context: ssl.SSLContext | None = None,
 ) -> aiohttp.ClientSession:
     """Return an ``aiohttp.ClientSession`` with oauthcore's transport policy.
 
@@ -382,8 +384,16 @@ def oauth_session(
     ``max_body_bytes`` after decompression (M2); ``trust_env`` is off, so ``.netrc`` and
     environment proxies are never used (C7); TLS is verified, and a per-request
     ``ssl=False`` is refused, unless ``insecure_skip_tls_verify=True`` (logged at WARNING; C9).
+    ``ssl_context`` (for a private CA, say) must verify certificates and host names.
     Must be created inside a running event loop, and closed (``async with``).
     """
+    if ssl_context is not None and not (
+        ssl_context.verify_mode == ssl.CERT_REQUIRED and ssl_context.check_hostname
+    ):
+        raise ConfigurationError(
+            "ssl_context must verify certificates and host names; "
+            "insecure_skip_tls_verify=True is the only way to turn that off (C9)"
+        )
     chain: list[ClientMiddlewareType] = [
         _TlsPolicy(insecure_skip_tls_verify=insecure_skip_tls_verify)
     ]
@@ -400,7 +410,9 @@ def oauth_session(
             "(insecure_skip_tls_verify=True)"
         )
     return aiohttp.ClientSession(
-        connector=aiohttp.TCPConnector(ssl=not insecure_skip_tls_verify),
+        connector=aiohttp.TCPConnector(
+            ssl=False if insecure_skip_tls_verify else (ssl_context or True)
+        ),
         timeout=timeout,
         trust_env=False,
         middlewares=tuple(chain),

@@ -66,15 +66,26 @@ install_url_redaction()
 # Pools and TLS (checklist C9).
 
 
-def new_pool_manager(*, insecure_skip_tls_verify: bool = False) -> PoolManager:
+def new_pool_manager(
+    *, insecure_skip_tls_verify: bool = False, ssl_context: ssl.SSLContext | None = None
+) -> PoolManager:
     """Return a PoolManager with oauthcore's defaults: certificates and host names verified.
 
-    ``insecure_skip_tls_verify=True`` is the only way to a pool that does not verify them;
-    it is logged at WARNING (checklist C9).
+    ``ssl_context`` (for a private CA, say) must verify both. ``insecure_skip_tls_verify=True``
+    is the only way to a pool that does not verify them; it is logged at WARNING (checklist C9).
     """
     if insecure_skip_tls_verify:
         _warn_insecure("pool")
         return PoolManager(num_pools=10, maxsize=10, cert_reqs="CERT_NONE", assert_hostname=False)
+    if ssl_context is not None:
+        if not (ssl_context.verify_mode == ssl.CERT_REQUIRED and ssl_context.check_hostname):
+            raise ConfigurationError(
+                "ssl_context must verify certificates and host names; "
+                "insecure_skip_tls_verify=True is the only way to turn that off (C9)"
+            )
+        return PoolManager(
+            num_pools=10, maxsize=10, cert_reqs="CERT_REQUIRED", ssl_context=ssl_context
+        )
     return PoolManager(num_pools=10, maxsize=10, cert_reqs="CERT_REQUIRED")
 
 

@@ -20,12 +20,13 @@ A token-endpoint request is never redirected, whatever the status and target (D4
 from __future__ import annotations
 
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
+from _urllib3_helpers import self_signed_certificate, serve_tls
 from interop.drivers import DRIVERS, Driver  # tests/ is on sys.path (rootdir conftest)
 from loopback import LoopbackServer, Recorded, Reply
 
-from oauthcore import RedirectPolicyError
 from oauthcore.adapters._renewal import TokenStore
 from oauthcore.http import Request
 from oauthcore.oauth1 import (
@@ -79,6 +80,23 @@ def driver(request: pytest.FixtureRequest) -> Iterator[Driver]:
         close = getattr(made, "close", None)
         if close is not None:
             close()
+
+
+@pytest.fixture(scope="module")
+def certificate(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
+    return self_signed_certificate(tmp_path_factory.mktemp("tls"))
+
+
+@pytest.fixture
+def tls(certificate: tuple[Path, Path]) -> Iterator[LoopbackServer]:
+    """A loopback HTTPS server (its certificate is trusted by the driver, as a private CA)."""
+    for server in serve_tls(*certificate):
+        server.fallback = lambda _: Reply.json({"at": "tls"})
+        yield server
+
+
+def https(server: LoopbackServer, path: str) -> str:
+    return f"https://127.0.0.1:{server.port}{path}"
 
 
 @pytest.fixture
@@ -234,3 +252,45 @@ def test_oauth1_same_origin_hop_is_signed_again_and_another_origin_never(
     (hop,) = other.requests
     assert carries(hop) == []
     assert "oauth_" not in hop.target
+
+
+@pytest.mark.checklist("D1", "C5")
+@pytest.mark.parametrize("status", STATUSES)
+def test_http_to_https_is_another_origin(
+    driver: Driver,
+    origin: LoopbackServer,
+    tls: LoopbackServer,
+    certificate: tuple[Path, Path],
+    status: int,
+) -> None:
+    # Same host, scheme upgraded (and another port): followed, with no credential at all.
+    driver.trust(str(certificate[0]))
+    origin.route("/start", Reply.redirect(https(tls, "/next"), status))
+    answer = driver.bearer(resource_request(origin), client_for(origin), TokenStore(TOKEN))
+    assert answer.status == 200
+    (hop,) = tls.requests
+    assert hop.path == "/next"
+    assert carries(hop) == []
+
+
+@pytest.mark.checklist("C5", "D7")
+@pytest.mark.parametrize("status", STATUSES)
+def test_https_to_http_is_refused(
+    driver: Driver,
+    other: LoopbackServer,
+    tls: LoopbackServer,
+    certificate: tuple[Path, Path],
+    status: int,
+) -> None:
+    # A downgrade is never followed, even to loopback, and never for a token endpoint.
+    driver.trust(str(certificate[0]))
+    tls.route("/start", Reply.redirect(other.url("/next"), status))
+    tls.route("/token", Reply.redirect(other.url("/next"), status))
+    request = Request(method="GET", url=https(tls, "/start"), headers=CALLER_HEADERS)
+    client = ClientConfig(client_id="app", client_secret="CS", token_endpoint=https(tls, "/token"))
+    with pytest.raises(driver.refusals):
+        driver.bearer(request, client, TokenStore(TOKEN))
+    with pytest.raises(driver.refusals):
+        driver.run_flow(token_flow(build_client_credentials_request(client)))
+    assert [r.path for r in tls.requests] == ["/start", "/token"]
+    assert not other.requests

@@ -15,6 +15,7 @@ one, but each scenario stays independent.
 from __future__ import annotations
 
 import asyncio
+import ssl
 from collections.abc import Callable
 from typing import Any, TypeVar
 
@@ -46,6 +47,10 @@ class Driver:
 
     def run_flow(self, flow: Flow[T]) -> T:
         """Run a core flow with the adapter's flow runner."""
+        raise NotImplementedError
+
+    def trust(self, ca_file: str) -> None:
+        """Verify TLS servers against ``ca_file`` (a private CA), the way a user configures it."""
         raise NotImplementedError
 
     def oauth1(
@@ -90,6 +95,9 @@ class RequestsDriver(Driver):
 
     def run_flow(self, flow: Flow[T]) -> T:
         return requests_adapter.send_flow(self.session, flow)
+
+    def trust(self, ca_file: str) -> None:
+        self.session.verify = ca_file
 
     def _send(self, request: Request, auth: requests.auth.AuthBase) -> Response:
         answer = self.session.request(
@@ -182,6 +190,12 @@ class HttpxDriver(_HttpxAuths):
     def run_flow(self, flow: Flow[T]) -> T:
         return httpx_adapter.send_flow(self.client, flow)
 
+    def trust(self, ca_file: str) -> None:
+        self.client.close()
+        self.client = httpx.Client(
+            trust_env=False, verify=ssl.create_default_context(cafile=ca_file)
+        )
+
     def _send(self, request: Request, auth: httpx.Auth) -> Response:
         answer = self.client.request(
             request.method,
@@ -197,17 +211,21 @@ class AsyncHttpxDriver(_HttpxAuths):
     """``oauthcore.adapters.httpx`` on a plain ``httpx.AsyncClient``."""
 
     name = "httpx async"
+    verify: ssl.SSLContext | bool = True
+
+    def trust(self, ca_file: str) -> None:
+        self.verify = ssl.create_default_context(cafile=ca_file)
 
     def run_flow(self, flow: Flow[T]) -> T:
         async def run() -> T:
-            async with httpx.AsyncClient(trust_env=False) as client:
+            async with httpx.AsyncClient(trust_env=False, verify=self.verify) as client:
                 return await httpx_adapter.async_send_flow(client, flow)
 
         return asyncio.run(run())
 
     def _send(self, request: Request, auth: httpx.Auth) -> Response:
         async def run() -> Response:
-            async with httpx.AsyncClient(trust_env=False) as client:
+            async with httpx.AsyncClient(trust_env=False, verify=self.verify) as client:
                 answer = await client.request(
                     request.method,
                     request.url,
@@ -224,10 +242,14 @@ class AiohttpDriver(Driver):
     """``oauthcore.adapters.aiohttp``: client middlewares on ``oauth_session``."""
 
     name = "aiohttp"
+    ssl_context: ssl.SSLContext | None = None
+
+    def trust(self, ca_file: str) -> None:
+        self.ssl_context = ssl.create_default_context(cafile=ca_file)
 
     def run_flow(self, flow: Flow[T]) -> T:
         async def run() -> T:
-            async with aiohttp_adapter.oauth_session() as session:
+            async with aiohttp_adapter.oauth_session(ssl_context=self.ssl_context) as session:
                 return await aiohttp_adapter.send_flow(session, flow)
 
         return asyncio.run(run())
@@ -235,7 +257,7 @@ class AiohttpDriver(Driver):
     def _send(self, request: Request, middleware: Any) -> Response:
         async def run() -> Response:
             async with (
-                aiohttp_adapter.oauth_session(middleware) as session,
+                aiohttp_adapter.oauth_session(middleware, ssl_context=self.ssl_context) as session,
                 session.request(
                     request.method,
                     request.url,
@@ -292,6 +314,11 @@ class Urllib3Driver(Driver):
 
     def run_flow(self, flow: Flow[T]) -> T:
         return urllib3_adapter.send_flow(self.pool, flow)
+
+    def trust(self, ca_file: str) -> None:
+        self.pool.clear()
+        context = ssl.create_default_context(cafile=ca_file)
+        self.pool = urllib3_adapter.new_pool_manager(ssl_context=context)
 
     def _send(self, request: Request, auth: Any) -> Response:
         client = urllib3_adapter.OAuthClient(auth, pool=self.pool)
