@@ -19,19 +19,10 @@ try:
 except ImportError as exc:  # checklist N5: a typed error with an install hint
     raise MissingDependencyError("aiohttp", "aiohttp") from exc
 
-from .._clock import steady_clock, unix_time
+from .._clock import steady_clock
 from ..http import Request, Response
 from ..limits import MAX_BODY_BYTES
-from ..oauth1 import (
-    ClientCredentials,
-    Placement,
-    TokenCredentials,
-    is_signed,
-    new_nonce,
-    sign_request,
-)
 from ..oauth2 import BearerPlacement, ClientConfig, Token
-from ..ofly import OflyCredentials, OflyHashMethod, sign_ofly_request, utc_now
 from ..redirects import MAX_HOPS
 from ._aiohttp_transport import (
     DEFAULT_TIMEOUT,
@@ -44,10 +35,11 @@ from ._aiohttp_transport import (
     send_request,
 )
 from ._renewal import Renewal, TokenStore
+from ._signers import OAuth1Signer, OflySigner
 from ._state import HookState
 
 if TYPE_CHECKING:
-    from datetime import datetime
+    pass
 
 # Records carry the public module's logger name.
 _LOG = logging.getLogger("oauthcore.adapters.aiohttp")
@@ -116,7 +108,7 @@ class RedirectMiddleware(_Middleware):
         return True
 
 
-class OAuth1Middleware(_Middleware):
+class OAuth1Middleware(OAuth1Signer, _Middleware):
     """Sign requests with OAuth 1.0a (RFC 5849 §3) through :func:`oauthcore.oauth1.sign_request`.
 
     Every signature method and placement the core offers; the query in the URL and form
@@ -126,64 +118,8 @@ class OAuth1Middleware(_Middleware):
     it). A streamed, file or multipart body is refused: it cannot be signed.
     """
 
-    def __init__(
-        self,
-        client: ClientCredentials,
-        token: TokenCredentials | None = None,
-        *,
-        placement: Placement = Placement.HEADER,
-        realm: str | None = None,
-        callback: str | None = None,
-        verifier: str | None = None,
-        version: bool = False,
-        with_body_hash: bool | None = None,
-        allow_insecure_transport: bool = False,
-        max_redirects: int = MAX_HOPS,
-        now: Callable[[], int] = unix_time,
-        nonce: Callable[[], str] = new_nonce,
-    ) -> None:
-        self.client = client
-        self.token = token
-        self.placement = placement
-        self.realm = realm
-        self.callback = callback
-        self.verifier = verifier
-        self.version = version
-        self.with_body_hash = with_body_hash
-        self.allow_insecure_transport = allow_insecure_transport
-        self.max_redirects = max_redirects
-        self.now = now
-        self.nonce = nonce
 
-    _hook_attributes = ("now", "nonce")
-
-    def __repr__(self) -> str:
-        return (
-            f"OAuth1Middleware(client={self.client!r}, token={self.token!r}, "
-            f"placement={self.placement.value!r})"
-        )
-
-    def _already_signed(self, request: Request) -> bool:
-        return is_signed(request)
-
-    def _sign(self, request: Request) -> Request:
-        return sign_request(
-            request,
-            self.client,
-            self.token,
-            placement=self.placement,
-            realm=self.realm,
-            callback=self.callback,
-            verifier=self.verifier,
-            version=self.version,
-            with_body_hash=self.with_body_hash,
-            allow_insecure_transport=self.allow_insecure_transport,
-            now=self.now,
-            nonce=self.nonce,
-        )
-
-
-class OflyMiddleware(_Middleware):
+class OflyMiddleware(OflySigner, _Middleware):
     """Sign requests with Ofly (Shutterfly) through :func:`oauthcore.ofly.sign_ofly_request`.
 
     The parameters already in the URL are signed too (checklist L2); the timestamp has three
@@ -192,43 +128,8 @@ class OflyMiddleware(_Middleware):
     Redirects as for :class:`OAuth1Middleware`.
     """
 
-    def __init__(
-        self,
-        credentials: OflyCredentials,
-        user_id: str,
-        *,
-        hash_method: OflyHashMethod | str = OflyHashMethod.SHA1,
-        allow_insecure_transport: bool = False,
-        max_redirects: int = MAX_HOPS,
-        now: Callable[[], datetime] = utc_now,
-    ) -> None:
-        self.credentials = credentials
-        self.user_id = user_id
-        self.hash_method = hash_method
-        self.allow_insecure_transport = allow_insecure_transport
-        self.max_redirects = max_redirects
-        self.now = now
-
-    _hook_attributes = ("now",)
-
-    def __repr__(self) -> str:
-        return (
-            f"OflyMiddleware(credentials={self.credentials!r}, "
-            f"hash_method={str(self.hash_method)!r})"
-        )
-
     def _allows_stream(self) -> bool:
         return True
-
-    def _sign(self, request: Request) -> Request:
-        return sign_ofly_request(
-            request,
-            self.credentials,
-            user_id=self.user_id,
-            hash_method=self.hash_method,
-            allow_insecure_transport=self.allow_insecure_transport,
-            now=self.now,
-        )
 
 
 class OAuth2Middleware(_Middleware):

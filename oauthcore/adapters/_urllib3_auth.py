@@ -21,14 +21,12 @@ try:
 except ImportError as exc:  # checklist N5: a typed error with an install hint
     raise MissingDependencyError("urllib3", "urllib3") from exc
 
-from .._clock import steady_clock, unix_time
+from .._clock import steady_clock
 from ..http import Request, Response
 from ..limits import MAX_BODY_BYTES
-from ..oauth1 import ClientCredentials, Placement, TokenCredentials, is_signed, new_nonce
-from ..oauth1 import sign_request as sign_oauth1_request
 from ..oauth2 import BearerPlacement, ClientConfig, Token
-from ..ofly import OflyCredentials, OflyHashMethod, sign_ofly_request, utc_now
 from ._renewal import Renewal, TokenStore
+from ._signers import OAuth1Signer, OflySigner
 from ._state import HookState
 from ._urllib3_transport import (
     DEFAULT_DEADLINE,
@@ -40,7 +38,7 @@ from ._urllib3_transport import (
 )
 
 if TYPE_CHECKING:
-    from datetime import datetime
+    pass
 
 
 class Exchange:
@@ -86,7 +84,20 @@ class _Signing(Exchange):
         return self._auth.sign(self._request)
 
 
-class OAuth1Auth(AuthBase):
+class _Signed(AuthBase):
+    """An auth that signs each request on its own (OAuth 1.0a, Ofly): no answer to see."""
+
+    def _already_signed(self, request: Request) -> bool:
+        raise NotImplementedError
+
+    def _sign(self, request: Request) -> Request:
+        raise NotImplementedError
+
+    def sign(self, request: Request) -> Request:
+        return request if self._already_signed(request) else self._sign(request)
+
+
+class OAuth1Auth(OAuth1Signer, _Signed):
     """Sign requests with OAuth 1.0a (RFC 5849 §3) through :func:`oauthcore.oauth1.sign_request`.
 
     Every signature method and placement the core offers; the query in the URL and form bodies
@@ -95,61 +106,8 @@ class OAuth1Auth(AuthBase):
     hop again (a fresh nonce and timestamp), never a hop to another origin (checklist D3).
     """
 
-    def __init__(
-        self,
-        client: ClientCredentials,
-        token: TokenCredentials | None = None,
-        *,
-        placement: Placement = Placement.HEADER,
-        realm: str | None = None,
-        callback: str | None = None,
-        verifier: str | None = None,
-        version: bool = False,
-        with_body_hash: bool | None = None,
-        allow_insecure_transport: bool = False,
-        now: Callable[[], int] = unix_time,
-        nonce: Callable[[], str] = new_nonce,
-    ) -> None:
-        self.client = client
-        self.token = token
-        self.placement = placement
-        self.realm = realm
-        self.callback = callback
-        self.verifier = verifier
-        self.version = version
-        self.with_body_hash = with_body_hash
-        self.allow_insecure_transport = allow_insecure_transport
-        self.now = now
-        self.nonce = nonce
 
-    _hook_attributes = ("now", "nonce")
-
-    def __repr__(self) -> str:
-        return (
-            f"OAuth1Auth(client={self.client!r}, token={self.token!r}, "
-            f"placement={self.placement.value!r})"
-        )
-
-    def sign(self, request: Request) -> Request:
-        if is_signed(request):
-            return request  # never sign twice
-        return sign_oauth1_request(
-            request,
-            self.client,
-            self.token,
-            placement=self.placement,
-            realm=self.realm,
-            callback=self.callback,
-            verifier=self.verifier,
-            version=self.version,
-            with_body_hash=self.with_body_hash,
-            allow_insecure_transport=self.allow_insecure_transport,
-            now=self.now,
-            nonce=self.nonce,
-        )
-
-
-class OflyAuth(AuthBase):
+class OflyAuth(OflySigner, _Signed):
     """Sign requests with Ofly (Shutterfly) through :func:`oauthcore.ofly.sign_ofly_request`.
 
     The parameters already in the URL are signed too (checklist L2); the timestamp has three
@@ -157,39 +115,9 @@ class OflyAuth(AuthBase):
     ``allow_insecure_transport`` (L5). Ofly signs the URL only, so a body may be streamed.
     """
 
-    def __init__(
-        self,
-        credentials: OflyCredentials,
-        user_id: str,
-        *,
-        hash_method: OflyHashMethod | str = OflyHashMethod.SHA1,
-        allow_insecure_transport: bool = False,
-        now: Callable[[], datetime] = utc_now,
-    ) -> None:
-        self.credentials = credentials
-        self.user_id = user_id
-        self.hash_method = hash_method
-        self.allow_insecure_transport = allow_insecure_transport
-        self.now = now
-
-    _hook_attributes = ("now",)
-
-    def __repr__(self) -> str:
-        return f"OflyAuth(credentials={self.credentials!r}, hash_method={str(self.hash_method)!r})"
-
     @property
     def allows_stream(self) -> bool:
         return True
-
-    def sign(self, request: Request) -> Request:
-        return sign_ofly_request(
-            request,
-            self.credentials,
-            user_id=self.user_id,
-            hash_method=self.hash_method,
-            allow_insecure_transport=self.allow_insecure_transport,
-            now=self.now,
-        )
 
 
 class OAuth2Auth(AuthBase):

@@ -212,6 +212,8 @@ class OAuthClient(RequestMethods):
         """Send ``request`` and, if ``redirect``, the hops its redirects lead to."""
         response = self._send_signed(request, auth, stream, timeout=timeout)
         base, hops = request, 0
+        # An auth may bound its own requests' redirects more tightly than the client does.
+        max_hops = min(self.max_redirects, getattr(auth, "max_redirects", self.max_redirects))
         while redirect and _is_redirect(response):
             status = response.status
             try:
@@ -220,7 +222,7 @@ class OAuthClient(RequestMethods):
                     status,
                     response.headers["location"],
                     hops=hops,
-                    max_hops=self.max_redirects,
+                    max_hops=max_hops,
                     allow_insecure_transport=self.allow_insecure_transport,
                 )
                 # next_hop drops the body exactly when it turns the method into GET, or on 303.

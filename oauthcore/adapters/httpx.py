@@ -29,7 +29,6 @@ Importing it without ``httpx`` installed raises :class:`oauthcore.MissingDepende
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 from ..errors import MissingDependencyError
@@ -39,19 +38,10 @@ try:
 except ImportError as exc:  # checklist N5: a typed error with an install hint
     raise MissingDependencyError("httpx", "httpx") from exc
 
-from .._clock import unix_time
-from ..http import Request
 from ..oauth1 import (
-    ClientCredentials,
     Placement,
-    TokenCredentials,
     is_form_content_type,
-    is_signed,
-    new_nonce,
-    sign_request,
 )
-from ..ofly import OflyCredentials, OflyHashMethod, sign_ofly_request, utc_now
-from ..redirects import MAX_HOPS
 from ._httpx_auth import _Auth
 from ._httpx_client import AsyncOAuthClient as AsyncOAuthClient
 from ._httpx_client import OAuthClient as OAuthClient
@@ -64,9 +54,10 @@ from ._httpx_transport import async_send_request as async_send_request
 from ._httpx_transport import send_flow as send_flow
 from ._httpx_transport import send_request as send_request
 from ._renewal import TokenStore as TokenStore
+from ._signers import OAuth1Signer, OflySigner
 
 if TYPE_CHECKING:
-    from datetime import datetime
+    pass
 
 __all__ = [
     "DEFAULT_DEADLINE",
@@ -85,7 +76,7 @@ __all__ = [
 ]
 
 
-class OAuth1Auth(_Auth):
+class OAuth1Auth(OAuth1Signer, _Auth):
     """Sign requests with OAuth 1.0a (RFC 5849 §3) through :func:`oauthcore.oauth1.sign_request`.
 
     Every signature method and placement the core offers; the query in the URL and form bodies
@@ -97,43 +88,6 @@ class OAuth1Auth(_Auth):
     module's docstring; a same-origin hop is signed again with a fresh nonce.
     """
 
-    def __init__(
-        self,
-        client: ClientCredentials,
-        token: TokenCredentials | None = None,
-        *,
-        placement: Placement = Placement.HEADER,
-        realm: str | None = None,
-        callback: str | None = None,
-        verifier: str | None = None,
-        version: bool = False,
-        with_body_hash: bool | None = None,
-        allow_insecure_transport: bool = False,
-        max_redirects: int = MAX_HOPS,
-        now: Callable[[], int] = unix_time,
-        nonce: Callable[[], str] = new_nonce,
-    ) -> None:
-        self.client = client
-        self.token = token
-        self.placement = placement
-        self.realm = realm
-        self.callback = callback
-        self.verifier = verifier
-        self.version = version
-        self.with_body_hash = with_body_hash
-        self.allow_insecure_transport = allow_insecure_transport
-        self.max_redirects = max_redirects
-        self.now = now
-        self.nonce = nonce
-
-    _hook_attributes = ("now", "nonce")
-
-    def __repr__(self) -> str:
-        return (
-            f"OAuth1Auth(client={self.client!r}, token={self.token!r}, "
-            f"placement={self.placement.value!r})"
-        )
-
     def _needs_body(self, request: httpx.Request) -> bool:
         return (
             self.with_body_hash is not False
@@ -141,27 +95,8 @@ class OAuth1Auth(_Auth):
             or is_form_content_type(request.headers.get("content-type"))
         )
 
-    def _already_signed(self, request: Request) -> bool:
-        return is_signed(request)
 
-    def _sign(self, request: Request) -> Request:
-        return sign_request(
-            request,
-            self.client,
-            self.token,
-            placement=self.placement,
-            realm=self.realm,
-            callback=self.callback,
-            verifier=self.verifier,
-            version=self.version,
-            with_body_hash=self.with_body_hash,
-            allow_insecure_transport=self.allow_insecure_transport,
-            now=self.now,
-            nonce=self.nonce,
-        )
-
-
-class OflyAuth(_Auth):
+class OflyAuth(OflySigner, _Auth):
     """Sign requests with Ofly (Shutterfly) through :func:`oauthcore.ofly.sign_ofly_request`.
 
     The parameters already in the URL are signed too (checklist L2); the timestamp has three
@@ -170,37 +105,5 @@ class OflyAuth(_Auth):
     Redirects as for :class:`OAuth1Auth`.
     """
 
-    def __init__(
-        self,
-        credentials: OflyCredentials,
-        user_id: str,
-        *,
-        hash_method: OflyHashMethod | str = OflyHashMethod.SHA1,
-        allow_insecure_transport: bool = False,
-        max_redirects: int = MAX_HOPS,
-        now: Callable[[], datetime] = utc_now,
-    ) -> None:
-        self.credentials = credentials
-        self.user_id = user_id
-        self.hash_method = hash_method
-        self.allow_insecure_transport = allow_insecure_transport
-        self.max_redirects = max_redirects
-        self.now = now
-
-    _hook_attributes = ("now",)
-
-    def __repr__(self) -> str:
-        return f"OflyAuth(credentials={self.credentials!r}, hash_method={str(self.hash_method)!r})"
-
     def _needs_body(self, request: httpx.Request) -> bool:
         return False
-
-    def _sign(self, request: Request) -> Request:
-        return sign_ofly_request(
-            request,
-            self.credentials,
-            user_id=self.user_id,
-            hash_method=self.hash_method,
-            allow_insecure_transport=self.allow_insecure_transport,
-            now=self.now,
-        )

@@ -1,0 +1,124 @@
+"""The OAuth 1.0a and Ofly options every adapter's auth takes, and signing a request with them.
+
+Each adapter's ``OAuth1Auth``/``OAuth1Middleware`` and ``OflyAuth``/``OflyMiddleware`` is one
+of these mixed with the adapter's own base (how its client applies an auth); the options, their
+defaults and the core calls are written here once. Imports no HTTP client.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import datetime
+
+from .._clock import unix_time
+from ..http import Request
+from ..oauth1 import ClientCredentials, Placement, TokenCredentials, is_signed, new_nonce
+from ..oauth1 import sign_request as sign_oauth1_request
+from ..ofly import OflyCredentials, OflyHashMethod, sign_ofly_request, utc_now
+from ..redirects import MAX_HOPS
+from ._state import HookState
+
+__all__ = ["OAuth1Signer", "OflySigner"]
+
+
+class OAuth1Signer(HookState):
+    """OAuth 1.0a options; ``_sign`` runs :func:`oauthcore.oauth1.sign_request` with them."""
+
+    _hook_attributes = ("now", "nonce")
+
+    def __init__(
+        self,
+        client: ClientCredentials,
+        token: TokenCredentials | None = None,
+        *,
+        placement: Placement = Placement.HEADER,
+        realm: str | None = None,
+        callback: str | None = None,
+        verifier: str | None = None,
+        version: bool = False,
+        with_body_hash: bool | None = None,
+        allow_insecure_transport: bool = False,
+        max_redirects: int = MAX_HOPS,
+        now: Callable[[], int] = unix_time,
+        nonce: Callable[[], str] = new_nonce,
+    ) -> None:
+        self.client = client
+        self.token = token
+        self.placement = placement
+        self.realm = realm
+        self.callback = callback
+        self.verifier = verifier
+        self.version = version
+        self.with_body_hash = with_body_hash
+        self.allow_insecure_transport = allow_insecure_transport
+        self.max_redirects = max_redirects
+        self.now = now
+        self.nonce = nonce
+
+    def __repr__(self) -> str:
+        return (
+            f"{type(self).__name__}(client={self.client!r}, token={self.token!r}, "
+            f"placement={self.placement.value!r})"
+        )
+
+    def _already_signed(self, request: Request) -> bool:
+        # A request carrying oauth_signature is sent as it is: never signed twice.
+        return is_signed(request)
+
+    def _sign(self, request: Request) -> Request:
+        return sign_oauth1_request(
+            request,
+            self.client,
+            self.token,
+            placement=self.placement,
+            realm=self.realm,
+            callback=self.callback,
+            verifier=self.verifier,
+            version=self.version,
+            with_body_hash=self.with_body_hash,
+            allow_insecure_transport=self.allow_insecure_transport,
+            now=self.now,
+            nonce=self.nonce,
+        )
+
+
+class OflySigner(HookState):
+    """Ofly options; ``_sign`` runs :func:`oauthcore.ofly.sign_ofly_request` with them."""
+
+    _hook_attributes = ("now",)
+
+    def __init__(
+        self,
+        credentials: OflyCredentials,
+        user_id: str,
+        *,
+        hash_method: OflyHashMethod | str = OflyHashMethod.SHA1,
+        allow_insecure_transport: bool = False,
+        max_redirects: int = MAX_HOPS,
+        now: Callable[[], datetime] = utc_now,
+    ) -> None:
+        self.credentials = credentials
+        self.user_id = user_id
+        self.hash_method = hash_method
+        self.allow_insecure_transport = allow_insecure_transport
+        self.max_redirects = max_redirects
+        self.now = now
+
+    def __repr__(self) -> str:
+        return (
+            f"{type(self).__name__}(credentials={self.credentials!r}, "
+            f"hash_method={str(self.hash_method)!r})"
+        )
+
+    def _already_signed(self, request: Request) -> bool:
+        return False
+
+    def _sign(self, request: Request) -> Request:
+        return sign_ofly_request(
+            request,
+            self.credentials,
+            user_id=self.user_id,
+            hash_method=self.hash_method,
+            allow_insecure_transport=self.allow_insecure_transport,
+            now=self.now,
+        )
