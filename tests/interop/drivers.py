@@ -39,9 +39,16 @@ OnToken = Callable[[Token], None]
 
 
 class Driver:
-    """The actions a scenario needs, done through one adapter."""
+    """The actions a scenario needs, done through one adapter.
+
+    A driver names its adapter module and the names of its three auth classes (each takes
+    the same arguments in every adapter), and sends one request with an auth object; the
+    OAuth 1.0a, OAuth 2.0 and Ofly actions are built from those.
+    """
 
     name = ""
+    adapter: Any = None
+    auth_names = ("OAuth1Auth", "OAuth2Auth", "OflyAuth")
     refusals: tuple[type[BaseException], ...] = (RedirectPolicyError,)
     """What a refused redirect raises through this adapter."""
 
@@ -53,6 +60,10 @@ class Driver:
         """Verify TLS servers against ``ca_file`` (a private CA), the way a user configures it."""
         raise NotImplementedError
 
+    def send(self, request: Request, auth: Any) -> Response:
+        """Send ``request`` through the adapter with ``auth`` (one of its auth objects)."""
+        raise NotImplementedError
+
     def oauth1(
         self,
         request: Request,
@@ -61,7 +72,8 @@ class Driver:
         placement: Placement,
     ) -> Response:
         """Send ``request`` signed by the adapter's OAuth 1.0a auth."""
-        raise NotImplementedError
+        make = getattr(self.adapter, self.auth_names[0])
+        return self.send(request, make(client, token, placement=placement))
 
     def bearer(
         self,
@@ -72,19 +84,22 @@ class Driver:
         on_token: OnToken | None = None,
     ) -> Response:
         """Send ``request`` with the adapter's OAuth 2.0 auth over ``store`` (renewing it)."""
-        raise NotImplementedError
+        make = getattr(self.adapter, self.auth_names[1])
+        return self.send(request, make(client, store, placement=placement, on_token=on_token))
 
     def ofly(
         self, request: Request, credentials: OflyCredentials, user_id: str, hash_method: str
     ) -> Response:
         """Send ``request`` signed by the adapter's Ofly auth."""
-        raise NotImplementedError
+        make = getattr(self.adapter, self.auth_names[2])
+        return self.send(request, make(credentials, user_id, hash_method=hash_method))
 
 
 class RequestsDriver(Driver):
     """``oauthcore.adapters.requests``: AuthBase objects on a ``requests.Session``."""
 
     name = "requests"
+    adapter = requests_adapter
 
     def __init__(self) -> None:
         self.session = requests.Session()
@@ -99,7 +114,7 @@ class RequestsDriver(Driver):
     def trust(self, ca_file: str) -> None:
         self.session.verify = ca_file
 
-    def _send(self, request: Request, auth: requests.auth.AuthBase) -> Response:
+    def send(self, request: Request, auth: Any) -> Response:
         answer = self.session.request(
             request.method,
             request.url,
@@ -110,76 +125,16 @@ class RequestsDriver(Driver):
         )
         return _neutral(answer.status_code, answer.headers.items(), answer.content)
 
-    def oauth1(
-        self,
-        request: Request,
-        client: ClientCredentials,
-        token: TokenCredentials | None,
-        placement: Placement,
-    ) -> Response:
-        auth = requests_adapter.OAuth1Auth(client, token, placement=placement)
-        return self._send(request, auth)
 
-    def bearer(
-        self,
-        request: Request,
-        client: ClientConfig,
-        store: TokenStore,
-        placement: BearerPlacement = BearerPlacement.HEADER,
-        on_token: OnToken | None = None,
-    ) -> Response:
-        auth = requests_adapter.OAuth2Auth(client, store, placement=placement, on_token=on_token)
-        return self._send(request, auth)
+class HttpxDriver(Driver):
+    """``oauthcore.adapters.httpx`` on a plain ``httpx.Client`` (the auth follows redirects)."""
 
-    def ofly(
-        self, request: Request, credentials: OflyCredentials, user_id: str, hash_method: str
-    ) -> Response:
-        auth = requests_adapter.OflyAuth(credentials, user_id, hash_method=hash_method)
-        return self._send(request, auth)
-
-
-class _HttpxAuths(Driver):
-    """The httpx adapter's auth objects, shared by the sync and the async driver."""
-
+    name = "httpx"
+    adapter = httpx_adapter
     # A plain httpx client parses every Location itself, even with follow_redirects=False,
     # and refuses one it cannot parse (javascript:) with InvalidURL before an auth sees the
     # answer: nothing is sent. OAuthClient turns that into RedirectPolicyError.
     refusals = (RedirectPolicyError, httpx.InvalidURL)
-
-    def _send(self, request: Request, auth: httpx.Auth) -> Response:
-        raise NotImplementedError
-
-    def oauth1(
-        self,
-        request: Request,
-        client: ClientCredentials,
-        token: TokenCredentials | None,
-        placement: Placement,
-    ) -> Response:
-        return self._send(request, httpx_adapter.OAuth1Auth(client, token, placement=placement))
-
-    def bearer(
-        self,
-        request: Request,
-        client: ClientConfig,
-        store: TokenStore,
-        placement: BearerPlacement = BearerPlacement.HEADER,
-        on_token: OnToken | None = None,
-    ) -> Response:
-        auth = httpx_adapter.OAuth2Auth(client, store, placement=placement, on_token=on_token)
-        return self._send(request, auth)
-
-    def ofly(
-        self, request: Request, credentials: OflyCredentials, user_id: str, hash_method: str
-    ) -> Response:
-        auth = httpx_adapter.OflyAuth(credentials, user_id, hash_method=hash_method)
-        return self._send(request, auth)
-
-
-class HttpxDriver(_HttpxAuths):
-    """``oauthcore.adapters.httpx`` on a plain ``httpx.Client`` (the auth follows redirects)."""
-
-    name = "httpx"
 
     def __init__(self) -> None:
         self.client = httpx.Client(trust_env=False)
@@ -196,7 +151,7 @@ class HttpxDriver(_HttpxAuths):
             trust_env=False, verify=ssl.create_default_context(cafile=ca_file)
         )
 
-    def _send(self, request: Request, auth: httpx.Auth) -> Response:
+    def send(self, request: Request, auth: Any) -> Response:
         answer = self.client.request(
             request.method,
             request.url,
@@ -207,10 +162,12 @@ class HttpxDriver(_HttpxAuths):
         return _neutral(answer.status_code, answer.headers.multi_items(), answer.content)
 
 
-class AsyncHttpxDriver(_HttpxAuths):
+class AsyncHttpxDriver(Driver):
     """``oauthcore.adapters.httpx`` on a plain ``httpx.AsyncClient``."""
 
     name = "httpx async"
+    adapter = httpx_adapter
+    refusals = HttpxDriver.refusals
     verify: ssl.SSLContext | bool = True
 
     def trust(self, ca_file: str) -> None:
@@ -223,7 +180,7 @@ class AsyncHttpxDriver(_HttpxAuths):
 
         return asyncio.run(run())
 
-    def _send(self, request: Request, auth: httpx.Auth) -> Response:
+    def send(self, request: Request, auth: Any) -> Response:
         async def run() -> Response:
             async with httpx.AsyncClient(trust_env=False, verify=self.verify) as client:
                 answer = await client.request(
@@ -242,6 +199,8 @@ class AiohttpDriver(Driver):
     """``oauthcore.adapters.aiohttp``: client middlewares on ``oauth_session``."""
 
     name = "aiohttp"
+    adapter = aiohttp_adapter
+    auth_names = ("OAuth1Middleware", "OAuth2Middleware", "OflyMiddleware")
     ssl_context: ssl.SSLContext | None = None
 
     def trust(self, ca_file: str) -> None:
@@ -254,10 +213,10 @@ class AiohttpDriver(Driver):
 
         return asyncio.run(run())
 
-    def _send(self, request: Request, middleware: Any) -> Response:
+    def send(self, request: Request, auth: Any) -> Response:
         async def run() -> Response:
             async with (
-                aiohttp_adapter.oauth_session(middleware, ssl_context=self.ssl_context) as session,
+                aiohttp_adapter.oauth_session(auth, ssl_context=self.ssl_context) as session,
                 session.request(
                     request.method,
                     request.url,
@@ -270,41 +229,12 @@ class AiohttpDriver(Driver):
 
         return asyncio.run(run())
 
-    def oauth1(
-        self,
-        request: Request,
-        client: ClientCredentials,
-        token: TokenCredentials | None,
-        placement: Placement,
-    ) -> Response:
-        return self._send(
-            request, aiohttp_adapter.OAuth1Middleware(client, token, placement=placement)
-        )
-
-    def bearer(
-        self,
-        request: Request,
-        client: ClientConfig,
-        store: TokenStore,
-        placement: BearerPlacement = BearerPlacement.HEADER,
-        on_token: OnToken | None = None,
-    ) -> Response:
-        middleware = aiohttp_adapter.OAuth2Middleware(
-            client, store, placement=placement, on_token=on_token
-        )
-        return self._send(request, middleware)
-
-    def ofly(
-        self, request: Request, credentials: OflyCredentials, user_id: str, hash_method: str
-    ) -> Response:
-        middleware = aiohttp_adapter.OflyMiddleware(credentials, user_id, hash_method=hash_method)
-        return self._send(request, middleware)
-
 
 class Urllib3Driver(Driver):
     """``oauthcore.adapters.urllib3``: auth objects on an ``OAuthClient`` over a PoolManager."""
 
     name = "urllib3"
+    adapter = urllib3_adapter
 
     def __init__(self) -> None:
         self.pool = urllib3_adapter.new_pool_manager()
@@ -320,7 +250,7 @@ class Urllib3Driver(Driver):
         context = ssl.create_default_context(cafile=ca_file)
         self.pool = urllib3_adapter.new_pool_manager(ssl_context=context)
 
-    def _send(self, request: Request, auth: Any) -> Response:
+    def send(self, request: Request, auth: Any) -> Response:
         client = urllib3_adapter.OAuthClient(auth, pool=self.pool)
         answer = client.request(
             request.method,
@@ -329,32 +259,6 @@ class Urllib3Driver(Driver):
             headers=dict(request.headers),
         )
         return _neutral(answer.status, answer.headers.items(), answer.data)
-
-    def oauth1(
-        self,
-        request: Request,
-        client: ClientCredentials,
-        token: TokenCredentials | None,
-        placement: Placement,
-    ) -> Response:
-        return self._send(request, urllib3_adapter.OAuth1Auth(client, token, placement=placement))
-
-    def bearer(
-        self,
-        request: Request,
-        client: ClientConfig,
-        store: TokenStore,
-        placement: BearerPlacement = BearerPlacement.HEADER,
-        on_token: OnToken | None = None,
-    ) -> Response:
-        auth = urllib3_adapter.OAuth2Auth(client, store, placement=placement, on_token=on_token)
-        return self._send(request, auth)
-
-    def ofly(
-        self, request: Request, credentials: OflyCredentials, user_id: str, hash_method: str
-    ) -> Response:
-        auth = urllib3_adapter.OflyAuth(credentials, user_id, hash_method=hash_method)
-        return self._send(request, auth)
 
 
 def _neutral(status: int, headers: Any, body: bytes) -> Response:
