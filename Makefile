@@ -5,7 +5,7 @@ PY := $(VENV)/bin/python
 DEV := $(VENV)/.dev-installed
 BASE := $(VENV)/.installed
 
-.PHONY: demo test lint typecheck unit unit-optimized bench docs clean
+.PHONY: demo test lint typecheck unit unit-optimized bench docs clean interop-deps
 
 $(PY):
 	$(PYTHON) -m venv $(VENV)
@@ -24,7 +24,12 @@ $(DEV): pyproject.toml | $(PY)
 demo: $(BASE)
 	$(PY) -m oauthcore demo
 
-test: $(DEV) lint typecheck unit unit-optimized
+test: $(DEV) interop-deps lint typecheck unit unit-optimized
+
+# PHP's PECL oauth extension, one of the interop providers: installed with apt when missing
+# (where apt cannot be used, the script says so and its tests skip, or fail under CI=true).
+interop-deps:
+	@sh tests/interop/providers/php_oauth/install.sh
 
 lint: $(DEV)
 	$(PY) -m ruff check .

@@ -54,6 +54,8 @@ PROVIDERS = {
     "ofly_rauth_provider": "interop.providers.ofly_rauth",
     "authlib_oauth2_provider": "interop.providers.authlib_oauth2",
     "authlib_oauth1_provider": "interop.providers.authlib_oauth1",
+    "aioauth_provider": "interop.providers.aioauth_server",
+    "php_oauth_provider": "interop.providers.php_oauth",
 }
 """Fixture name → provider module."""
 
@@ -239,6 +241,18 @@ def authlib_oauth2_provider(_interop_launches: dict[str, _Launch]) -> RunningPro
 def authlib_oauth1_provider(_interop_launches: dict[str, _Launch]) -> RunningProvider:
     """Authlib's Flask OAuth 1.0a server (``providers/authlib_oauth1.py``)."""
     return _provider(_interop_launches, "authlib_oauth1_provider")
+
+
+@pytest.fixture(scope="session")
+def aioauth_provider(_interop_launches: dict[str, _Launch]) -> RunningProvider:
+    """aioauth's AuthorizationServer behind aiohttp.web (``providers/aioauth_server.py``)."""
+    return _provider(_interop_launches, "aioauth_provider")
+
+
+@pytest.fixture(scope="session")
+def php_oauth_provider(_interop_launches: dict[str, _Launch]) -> RunningProvider:
+    """PHP's PECL oauth OAuthProvider under ``php -S`` (``providers/php_oauth.py``)."""
+    return _provider(_interop_launches, "php_oauth_provider")
 
 
 @pytest.fixture(scope="session")

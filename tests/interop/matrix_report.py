@@ -24,14 +24,17 @@ CELL = "oauthcore_matrix_cell"
 PROVIDER_ORDER = (
     "oauthlib OAuth 1.0a",
     "Authlib Flask OAuth 1",
+    "PHP PECL oauth",
     "django-oauth-toolkit",
     "Authlib Flask",
+    "aioauth",
     "Ofly on rauth 0.7.3",
 )
 """Row order (outcomes arrive in any order under pytest-xdist); others follow, by name."""
 OUTPUT = Path(__file__).resolve().parent.parent.parent / "docs" / "interop.md"
 VERSIONS = (
     "oauthlib",
+    "aioauth",
     "django-oauth-toolkit",
     "Django",
     "Authlib",
