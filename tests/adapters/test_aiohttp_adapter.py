@@ -11,28 +11,57 @@ from __future__ import annotations
 
 import asyncio
 import dataclasses
-import gzip
-import hashlib
 import inspect
 import itertools
 import json
 import logging
-import subprocess
-import sys
 import threading
 import time
 from collections.abc import Awaitable, Callable, Coroutine, Iterator
-from datetime import datetime, timezone
 from pathlib import Path
 from typing import TypeVar
 
 import aiohttp
 import pytest
 import requests
-from _aiohttp_helpers import TOKEN, OAuth1Provider, OAuth2Provider, TlsServer
-from cryptography.hazmat.primitives import serialization
-from cryptography.hazmat.primitives.asymmetric import rsa as crypto_rsa
 from loopback import LoopbackServer, Recorded, Reply, gzip_bomb, serve
+from providers import (
+    BIG,
+    EXPIRED,
+    HMAC,
+    NON_HTTP_LOCATIONS,
+    NOW,
+    OFLY,
+    OFLY_MOMENT,
+    OVERSIZED_TOKEN_REPLIES,
+    STATUSES,
+    TOKEN,
+    OAuth1Provider,
+    OAuth2Provider,
+    TlsServer,
+    assert_carries_no_credentials,
+    assert_new_token_kept,
+    assert_ofly_signed,
+    assert_one_shared_error,
+    assert_refresh_redirect_refused,
+    assert_renewed_before_sending,
+    assert_replayed_once,
+    assert_signature_carried,
+    assert_signed_again_with_a_fresh_nonce,
+    assert_token_redirect_refused,
+    client_credentials,
+    client_for,
+    credential_auths,
+    fixed_now,
+    import_without,
+    install_netrc,
+    new_rsa_pem,
+    redirect_loop,
+    redirect_to_other,
+    route_gzip_bomb,
+    stacked_codings,
+    trickle,
+)
 from yarl import URL
 
 from oauthcore import (
@@ -58,7 +87,7 @@ from oauthcore.adapters.aiohttp import (
 from oauthcore.adapters.requests import OAuth2Auth
 from oauthcore.http import Request
 from oauthcore.limits import MAX_BODY_BYTES
-from oauthcore.oauth1 import ClientCredentials, Placement, SignatureMethod
+from oauthcore.oauth1 import Placement, SignatureMethod
 from oauthcore.oauth2 import (
     BearerPlacement,
     ClientConfig,
@@ -66,23 +95,14 @@ from oauthcore.oauth2 import (
     build_client_credentials_request,
     token_flow,
 )
-from oauthcore.ofly import OflyCredentials
 from oauthcore.redirects import MAX_HOPS
 
 T = TypeVar("T")
-STATUSES = (301, 302, 303, 307, 308)
-NOW = 1_700_000_000
-HMAC = ClientCredentials(key="ck", secret="CS-secret")
-EXPIRED = Token(access_token="AT-0", refresh_token="RT-0", expires_at=NOW - 3600)
 Middleware = aiohttp.ClientMiddlewareType
 
 
 def run(coroutine: Coroutine[object, object, T]) -> T:
     return asyncio.run(coroutine)
-
-
-def fixed_now() -> int:
-    return NOW
 
 
 @pytest.fixture
@@ -98,18 +118,7 @@ def other() -> Iterator[LoopbackServer]:
 
 @pytest.fixture(scope="module")
 def rsa_pem() -> str:
-    key = crypto_rsa.generate_private_key(public_exponent=65537, key_size=2048)
-    return key.private_bytes(
-        serialization.Encoding.PEM,
-        serialization.PrivateFormat.PKCS8,
-        serialization.NoEncryption(),
-    ).decode()
-
-
-def client_for(method: SignatureMethod, rsa_pem: str) -> ClientCredentials:
-    if method.is_rsa:
-        return ClientCredentials.build("rk", signature_method=method, rsa_key=rsa_pem)
-    return ClientCredentials(key="ck", secret="CS-secret", signature_method=method)
+    return new_rsa_pem()
 
 
 def plain(*middlewares: Middleware) -> aiohttp.ClientSession:
@@ -138,8 +147,7 @@ async def get_json(session: aiohttp.ClientSession, url: str, **kwargs: object) -
 def test_oauth1_every_method_and_placement_verifies(
     server: LoopbackServer, rsa_pem: str, method: SignatureMethod, placement: Placement
 ) -> None:
-    provider = OAuth1Provider(rsa_pem)
-    server.fallback = provider
+    OAuth1Provider(rsa_pem).install(server)
     auth = OAuth1Middleware(client_for(method, rsa_pem), TOKEN, placement=placement)
 
     async def main() -> None:
@@ -155,12 +163,7 @@ def test_oauth1_every_method_and_placement_verifies(
 
     run(main())
     sent = server.requests[-1]
-    carried = {
-        Placement.HEADER: "oauth_signature=" in (sent.header("Authorization") or ""),
-        Placement.QUERY: "oauth_signature" in sent.query,
-        Placement.BODY: "oauth_signature" in sent.form,
-    }
-    assert carried[placement]
+    assert_signature_carried(sent, placement)
     assert sent.form["form"] == "a b"
     assert sent.query["p"] == "1 2"
     assert "tilde=~a" in sent.target
@@ -170,8 +173,7 @@ def test_oauth1_every_method_and_placement_verifies(
 def test_oauth1_json_body_is_sent_and_covered_by_the_body_hash(
     server: LoopbackServer, rsa_pem: str, method: SignatureMethod
 ) -> None:
-    provider = OAuth1Provider(rsa_pem)
-    server.fallback = provider
+    provider = OAuth1Provider(rsa_pem).install(server)
     auth = OAuth1Middleware(client_for(method, rsa_pem), TOKEN)
 
     async def main() -> None:
@@ -190,8 +192,7 @@ def test_oauth1_json_body_is_sent_and_covered_by_the_body_hash(
 
 
 def test_oauth1_never_signs_twice_and_refuses_streams(server: LoopbackServer) -> None:
-    provider = OAuth1Provider()
-    server.fallback = provider
+    OAuth1Provider().install(server)
 
     async def stream() -> object:
         yield b"a"
@@ -218,7 +219,7 @@ def test_reprs_hold_no_secret(server: LoopbackServer) -> None:
     client = ClientConfig(client_id="app", client_secret="CS-client")
     texts = [
         repr(OAuth1Middleware(HMAC, TOKEN)),
-        repr(OflyMiddleware(OflyCredentials(app_id="a", app_secret="OFLY-secret"), "u")),
+        repr(OflyMiddleware(OFLY, "u")),
         repr(OAuth2Middleware(client, EXPIRED)),
         repr(RedirectMiddleware()),
     ]
@@ -229,34 +230,17 @@ def test_reprs_hold_no_secret(server: LoopbackServer) -> None:
 # Ofly.
 
 
-def _ofly_signature(secret: str, path: str, params: dict[str, str]) -> str:
-    """The documented scheme, written again independently of oauthcore.ofly."""
-    ofly = {k: v for k, v in params.items() if k in ("oflyAppId", "oflyHashMeth", "oflyTimestamp")}
-    rest = {k: v for k, v in params.items() if k not in ofly and k != "oflyApiSig"}
-    base = f"{secret}{path}?"
-    if rest:
-        base += "&".join(f"{k}={rest[k]}" for k in sorted(rest)) + "&"
-    base += "&".join(f"{k}={ofly[k]}" for k in sorted(ofly))
-    return hashlib.sha1(base.encode(), usedforsecurity=False).hexdigest()
-
-
 @pytest.mark.checklist("L1", "L2", "L5")
 def test_ofly_signs_url_and_params_with_padded_milliseconds(server: LoopbackServer) -> None:
     server.fallback = lambda _: Reply.json({"ok": True})
-    moment = datetime(2026, 1, 2, 3, 4, 5, 5000, tzinfo=timezone.utc)  # 5 ms
-    credentials = OflyCredentials(app_id="app", app_secret="OFLY-secret")
-    auth = OflyMiddleware(credentials, "u1", now=lambda: moment)
+    auth = OflyMiddleware(OFLY, "u1", now=lambda: OFLY_MOMENT)
 
     async def main() -> None:
         async with plain(auth) as session:
             assert await get_json(session, server.url("/album?x=1"), params={"b": "2 3"})
 
     run(main())
-    query = server.requests[-1].query
-    assert query["oflyTimestamp"] == "2026-01-02T03:04:05.005Z"
-    assert query["oflyHashMeth"] == "SHA1"
-    assert (query["x"], query["b"], query["oflyUserid"]) == ("1", "2 3", "u1")
-    assert query["oflyApiSig"] == _ofly_signature("OFLY-secret", "/album", query)
+    assert_ofly_signed(server.requests[-1])
 
 
 # OAuth 2.0: bearer and refresh.
@@ -292,11 +276,7 @@ def test_oauth2_renews_an_expired_token_before_sending(server: LoopbackServer) -
             assert await get_json(session, server.url("/me")) == {"token": "AT-1"}
 
     run(main())
-    assert provider.hits == 1
-    assert [t.access_token for t in seen] == ["AT-1"]
-    assert auth.token.refresh_token == "RT-1"
-    assert [r.path for r in server.requests] == ["/token", "/me"]
-    assert server.requests[1].header("Authorization") == "Bearer AT-1"
+    assert_renewed_before_sending(server, provider, seen, auth.token)
 
 
 @pytest.mark.checklist("G3")
@@ -318,8 +298,7 @@ def test_oauth2_renews_once_after_invalid_token(server: LoopbackServer, session_
                 assert response.status == 401
 
     run(main())
-    assert provider.hits == 2
-    assert [r.path for r in server.requests] == ["/me", "/token", "/me"]
+    assert_replayed_once(server, provider)
 
 
 async def _gather(count: int, call: Callable[[], Awaitable[T]]) -> list[T | BaseException]:
@@ -404,8 +383,7 @@ def test_oauth2_failed_refresh_reaches_every_waiter_as_the_same_error(
             return list(results), await get_json(session, server.url("/me"))
 
     results, later = run(main())
-    assert all(isinstance(result, InvalidGrantError) for result in results)
-    assert len({id(result) for result in results}) == 1
+    assert_one_shared_error(results, InvalidGrantError)
     assert later == {"token": "AT-2"}
     assert provider.hits == 2
     assert [r.path for r in server.requests].count("/me") == 1  # AT-0 never went out
@@ -479,9 +457,7 @@ def test_oauth2_failing_hook_keeps_the_new_token(server: LoopbackServer) -> None
         async with plain(auth) as session:
             with pytest.raises(TokenUpdateError) as caught:
                 await session.get(server.url("/me"))
-        kept = caught.value.token
-        assert isinstance(kept, Token)
-        assert kept.access_token == "AT-1"
+        assert_new_token_kept(caught.value)
 
     run(main())
     assert auth.token.access_token == "AT-1"
@@ -496,9 +472,8 @@ def test_oauth2_failing_hook_keeps_the_new_token(server: LoopbackServer) -> None
 def test_same_origin_redirect_is_signed_again_with_a_fresh_nonce(
     server: LoopbackServer, status: int, session_kind: str
 ) -> None:
-    provider = OAuth1Provider()
+    provider = OAuth1Provider().install(server)
     provider.redirects["/start"] = Reply.redirect("/end?page=2", status)
-    server.fallback = provider
 
     async def main() -> object:
         async with (
@@ -509,40 +484,15 @@ def test_same_origin_redirect_is_signed_again_with_a_fresh_nonce(
             assert response.url.path == "/end"
             return await response.json()
 
-    answer = run(main())
-    first, second = provider.verified
-    assert first.nonce != second.nonce
-    keeps_method = status in (307, 308)
-    assert isinstance(answer, dict)
-    assert answer["method"] == ("POST" if keeps_method else "GET")
-    assert (server.requests[-1].form.get("a") == "1") is keeps_method
+    assert_signed_again_with_a_fresh_nonce(provider, server, status, run(main()))
 
 
 MiddlewareFactory = Callable[[LoopbackServer], Middleware]
 
 AUTHS: dict[str, MiddlewareFactory] = {
-    "oauth1-header": lambda _: OAuth1Middleware(HMAC, TOKEN),
-    "oauth1-query": lambda _: OAuth1Middleware(HMAC, TOKEN, placement=Placement.QUERY),
-    "bearer-header": lambda s: OAuth2Middleware(
-        ClientConfig(client_id="app", token_endpoint=s.url("/token")), Token(access_token="AT-0")
-    ),
-    "bearer-query": lambda s: OAuth2Middleware(
-        ClientConfig(client_id="app", token_endpoint=s.url("/token")),
-        Token(access_token="AT-0"),
-        placement=BearerPlacement.QUERY,
-    ),
-    "ofly": lambda _: OflyMiddleware(OflyCredentials(app_id="app", app_secret="OFLY-secret"), "u"),
+    **credential_auths(OAuth1Middleware, OAuth2Middleware, OflyMiddleware),
     "none": lambda _: RedirectMiddleware(),
 }
-
-
-def _carries_nothing(recorded: Recorded) -> None:
-    assert recorded.all("Authorization") == []
-    assert recorded.all("Proxy-Authorization") == []
-    assert recorded.all("Cookie") == []
-    for marker in ("oauth_", "access_token", "oflyApiSig", "AT-0"):
-        assert marker not in recorded.target
-        assert marker.encode() not in recorded.body
 
 
 def _jar(server: LoopbackServer) -> aiohttp.CookieJar:
@@ -557,8 +507,7 @@ def _jar(server: LoopbackServer) -> aiohttp.CookieJar:
 def test_cross_origin_redirect_carries_no_credentials(
     server: LoopbackServer, other: LoopbackServer, status: int, kind: str
 ) -> None:
-    server.fallback = lambda _: Reply.redirect(other.url("/landing"), status)
-    other.fallback = lambda _: Reply.json({"landed": True})
+    redirect_to_other(server, other, status)
 
     async def main() -> None:
         middleware = AUTHS[kind](server)
@@ -568,7 +517,7 @@ def test_cross_origin_redirect_carries_no_credentials(
     run(main())
     assert server.requests[0].header("Cookie") == "sid=cookie-secret"
     (landed,) = other.requests
-    _carries_nothing(landed)
+    assert_carries_no_credentials(landed)
 
 
 async def _duplicates(
@@ -586,8 +535,7 @@ async def _duplicates(
 def test_cross_origin_redirect_drops_every_copy_of_the_callers_credentials(
     server: LoopbackServer, other: LoopbackServer, status: int, session_kind: str
 ) -> None:
-    server.fallback = lambda _: Reply.redirect(other.url("/landing"), status)
-    other.fallback = lambda _: Reply.json({"landed": True})
+    redirect_to_other(server, other, status)
 
     async def main() -> None:
         async with SESSIONS[session_kind](_duplicates, RedirectMiddleware()) as session:
@@ -596,7 +544,7 @@ def test_cross_origin_redirect_drops_every_copy_of_the_callers_credentials(
     run(main())
     assert len(server.requests[0].all("Authorization")) == 2
     assert len(server.requests[0].all("Cookie")) == 2
-    _carries_nothing(other.requests[0])
+    assert_carries_no_credentials(other.requests[0])
 
 
 @pytest.mark.checklist("D1", "D3")
@@ -617,8 +565,8 @@ def test_credentials_stripped_once_are_never_added_back(
     run(main())
     start, end, _ = server.requests
     assert "oauth_signature" in (start.header("Authorization") or "")
-    _carries_nothing(other.requests[0])
-    _carries_nothing(end)
+    assert_carries_no_credentials(other.requests[0])
+    assert_carries_no_credentials(end)
 
 
 @pytest.mark.checklist("D1")
@@ -633,7 +581,7 @@ def test_scheme_relative_location_is_resolved_and_policy_checked(
             assert await get_json(session, server.url("/")) == {"landed": True}
 
     run(main())
-    _carries_nothing(other.requests[0])
+    assert_carries_no_credentials(other.requests[0])
 
 
 @pytest.mark.checklist("C5", "C9", "D1")
@@ -670,48 +618,35 @@ def test_token_endpoint_redirect_is_not_followed(
     server: LoopbackServer, other: LoopbackServer, status: int, session_kind: str
 ) -> None:
     server.fallback = lambda _: Reply.redirect(other.url("/token"), status)
-    client = ClientConfig(
-        client_id="app", client_secret="CS-client", token_endpoint=server.url("/token")
-    )
+    flow = token_flow(build_client_credentials_request(client_credentials(server)))
 
-    async def main() -> None:
+    async def main() -> BaseException:
         async with SESSIONS[session_kind]() as session:
             with pytest.raises(RedirectPolicyError) as caught:
-                await send_flow(session, token_flow(build_client_credentials_request(client)))
-        assert str(status) in str(caught.value)
-        assert "/token" not in str(caught.value)  # the target's origin only
+                await send_flow(session, flow)
+        return caught.value
 
-    run(main())
-    assert len(server.requests) == 1
-    assert other.requests == []
+    assert_token_redirect_refused(run(main()), status, server, other)
 
 
 @pytest.mark.checklist("D4", "D5")
 def test_refresh_redirect_is_not_followed(server: LoopbackServer, other: LoopbackServer) -> None:
-    OAuth2Provider().install(server)
+    client = OAuth2Provider().install(server)
     server.route("/token", Reply.redirect(other.url("/token"), 307))
-    client = ClientConfig(
-        client_id="app", client_secret="CS-client", token_endpoint=server.url("/token")
-    )
 
-    async def main() -> None:
+    async def main() -> BaseException:
         async with oauth_session(OAuth2Middleware(client, EXPIRED, now=fixed_now)) as session:
             with pytest.raises(RefreshOutcomeUnknown) as caught:
                 await session.get(server.url("/me"))
-        assert isinstance(caught.value.__cause__, RedirectPolicyError)
+        return caught.value
 
-    run(main())
-    assert other.requests == []
-    assert [r.path for r in server.requests] == ["/token"]
+    assert_refresh_redirect_refused(run(main()), server, other)
 
 
 @pytest.mark.checklist("D6")
 @pytest.mark.parametrize("session_kind", sorted(SESSIONS))
 def test_redirect_loop_stops_after_five_hops(server: LoopbackServer, session_kind: str) -> None:
-    def loop(recorded: Recorded) -> Reply:
-        return Reply.redirect(f"/loop/{int(recorded.path.rsplit('/', 1)[1]) + 1}")
-
-    server.fallback = loop
+    server.fallback = redirect_loop
 
     async def main() -> None:
         async with SESSIONS[session_kind](OAuth1Middleware(HMAC, TOKEN)) as session:
@@ -723,9 +658,7 @@ def test_redirect_loop_stops_after_five_hops(server: LoopbackServer, session_kin
 
 
 @pytest.mark.checklist("D7")
-@pytest.mark.parametrize(
-    "location", ["ftp://127.0.0.1/x", "file:///etc/passwd", "javascript:alert(1)", "data:,x"]
-)
+@pytest.mark.parametrize("location", NON_HTTP_LOCATIONS)
 def test_redirect_to_a_non_http_scheme_is_refused(server: LoopbackServer, location: str) -> None:
     server.fallback = lambda _: Reply.redirect(location)
 
@@ -746,9 +679,7 @@ def test_redirect_body_is_never_decoded(server: LoopbackServer) -> None:
     headers = [("Location", "/ok"), ("Content-Encoding", "gzip")]
     server.route("/bomb", Reply(status=302, headers=headers, chunks=itertools.repeat(member)))
     server.route("/ok", Reply.json({"ok": True}))
-    request = build_client_credentials_request(
-        ClientConfig(client_id="app", client_secret="CS-client", token_endpoint=server.url("/bomb"))
-    )
+    request = build_client_credentials_request(client_credentials(server, "/bomb"))
 
     async def main() -> None:
         async with oauth_session() as session:
@@ -787,26 +718,13 @@ def test_plain_redirects_are_followed_by_oauthcore(server: LoopbackServer) -> No
 
 
 async def _token_request(server: LoopbackServer, path: str) -> object:
-    client = ClientConfig(
-        client_id="app", client_secret="CS-client", token_endpoint=server.url(path)
-    )
+    flow = token_flow(build_client_credentials_request(client_credentials(server, path)))
     async with aiohttp.ClientSession() as session:
-        return await send_flow(session, token_flow(build_client_credentials_request(client)))
-
-
-BIG = 10 * 1024 * 1024
+        return await send_flow(session, flow)
 
 
 @pytest.mark.checklist("M1")
-@pytest.mark.parametrize(
-    "reply",
-    [
-        Reply(body=b"x" * BIG),
-        Reply.endless(chunked=True),
-        Reply.endless(headers=[("Content-Length", str(BIG * 1000))]),
-    ],
-    ids=["10MiB", "endless-chunked", "lying-content-length"],
-)
+@pytest.mark.parametrize("reply", OVERSIZED_TOKEN_REPLIES)
 def test_token_body_is_capped(server: LoopbackServer, reply: Reply) -> None:
     server.route("/token", reply)
     with pytest.raises(ResponseTooLargeError):
@@ -815,19 +733,14 @@ def test_token_body_is_capped(server: LoopbackServer, reply: Reply) -> None:
 
 @pytest.mark.checklist("M2")
 def test_gzip_bomb_is_capped_after_decompression(server: LoopbackServer) -> None:
-    bomb = gzip_bomb()
-    assert len(bomb) < MAX_BODY_BYTES
-    server.route("/token", Reply(headers=[("Content-Encoding", "gzip")], body=bomb))
+    route_gzip_bomb(server)
     with pytest.raises(ResponseTooLargeError):
         run(_token_request(server, "/token"))
 
 
 @pytest.mark.checklist("M2")
 def test_three_stacked_codings_are_refused(server: LoopbackServer) -> None:
-    body = b'{"access_token": "AT", "token_type": "Bearer"}'
-    for _ in range(3):
-        body = gzip.compress(body)
-    server.route("/token", Reply(headers=[("Content-Encoding", "gzip, gzip, gzip")], body=body))
+    server.route("/token", stacked_codings())
     with pytest.raises(ResponseTooLargeError, match="content-codings"):
         run(_token_request(server, "/token"))
 
@@ -876,7 +789,7 @@ def test_safe_defaults_are_set(server: LoopbackServer) -> None:
     assert (middleware.timeout, middleware.max_bytes) == (DEFAULT_TIMEOUT, MAX_BODY_BYTES)
     assert (
         OAuth1Middleware(HMAC).max_redirects
-        == OflyMiddleware(OflyCredentials(app_id="a", app_secret="s"), "u").max_redirects
+        == OflyMiddleware(OFLY, "u").max_redirects
         == RedirectMiddleware().max_redirects
         == middleware.max_redirects
         == MAX_HOPS
@@ -924,13 +837,8 @@ def test_stalled_server_times_out_within_the_timeout(server: LoopbackServer) -> 
 @pytest.mark.checklist("M3")
 @pytest.mark.parametrize("chunked", [True, False])
 def test_trickling_body_is_cut_at_the_total_deadline(server: LoopbackServer, chunked: bool) -> None:
-    trickle = Reply(
-        headers=[] if chunked else [("Content-Length", "1000")],
-        chunks=(b"x" for _ in range(1000)),
-        chunked=chunked,
-        chunk_delay=0.05,
-    )
-    server.fallback = lambda _: trickle
+    reply = trickle(chunked)
+    server.fallback = lambda _: reply
 
     async def main() -> None:
         timeout = aiohttp.ClientTimeout(total=1.0, connect=10, sock_read=30)
@@ -951,11 +859,7 @@ def test_trickling_body_is_cut_at_the_total_deadline(server: LoopbackServer, chu
 def test_netrc_and_session_credentials_never_reach_token_requests(
     server: LoopbackServer, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    netrc = tmp_path / ".netrc"
-    netrc.write_text("machine 127.0.0.1 login netrc-user password netrc-password\n")
-    netrc.chmod(0o600)
-    monkeypatch.setenv("HOME", str(tmp_path))
-    monkeypatch.setenv("NETRC", str(netrc))
+    install_netrc(tmp_path, monkeypatch)
     server.fallback = lambda _: Reply.json({"access_token": "AT", "token_type": "Bearer"})
     client = ClientConfig(client_id="app", client_secret="CS", token_endpoint=server.url("/t"))
 
@@ -986,15 +890,8 @@ def test_netrc_and_session_credentials_never_reach_token_requests(
 
 @pytest.mark.checklist("N5")
 def test_import_without_aiohttp_raises_missing_dependency() -> None:
-    probe = (
-        "import sys\n"
-        "sys.modules['aiohttp'] = None\n"
-        "try:\n"
-        "    import oauthcore.adapters.aiohttp\n"
-        "except ImportError as exc:\n"
-        "    print(type(exc).__name__, exc.module, exc.extra)\n"
-    )
-    out = subprocess.run(  # noqa: S603 (fixed interpreter and arguments)
-        [sys.executable, "-c", probe], capture_output=True, text=True, check=True
-    ).stdout
-    assert out.split() == ["MissingDependencyError", "aiohttp", "aiohttp"]
+    assert import_without("aiohttp", "oauthcore.adapters.aiohttp") == [
+        "MissingDependencyError",
+        "aiohttp",
+        "aiohttp",
+    ]

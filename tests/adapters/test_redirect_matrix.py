@@ -23,9 +23,9 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from _urllib3_helpers import self_signed_certificate, serve_tls
 from interop.drivers import DRIVERS, Driver  # tests/ is on sys.path (rootdir conftest)
 from loopback import LoopbackServer, Recorded, Reply
+from providers import self_signed_certificate, serve_tls
 
 from oauthcore.adapters._renewal import TokenStore
 from oauthcore.http import Request
