@@ -1,0 +1,1 @@
+"""Tests of ``oauthcore.testing``, the loopback provider."""
