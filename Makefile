@@ -11,9 +11,9 @@ $(PY):
 	$(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install -q --upgrade pip
 
-# The package alone (zero runtime dependencies): enough for the demo.
+# The package alone (zero runtime dependencies), with the HTTP clients the demo drives.
 $(BASE): pyproject.toml | $(PY)
-	$(PY) -m pip install -q -e .
+	$(PY) -m pip install -q -e '.[demo]'
 	touch $@
 
 # The package with every test, lint and benchmark tool and the test-only oracles.

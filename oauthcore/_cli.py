@@ -52,7 +52,14 @@ def main(argv: Sequence[str] | None = None, *, out: Callable[[str], None] = prin
     parser = argparse.ArgumentParser(prog="python -m oauthcore", description=__doc__)
     parser.add_argument("--version", action="version", version=f"oauthcore {__version__}")
     commands = parser.add_subparsers(dest="command", required=True)
-    commands.add_parser("demo", help="walk through the RFC 5849 §1.2 example, verified")
+    demo = commands.add_parser(
+        "demo",
+        help="walk through the RFC 5849 §1.2 example, OAuth 2.0 in memory, then live flows "
+        "against the loopback provider through each adapter",
+    )
+    demo.add_argument(
+        "--offline", action="store_true", help="only the in-memory parts (no adapters needed)"
+    )
     base = commands.add_parser("base-string", help="print a request's signature base string")
     base.add_argument("method")
     base.add_argument("url")
@@ -76,6 +83,14 @@ def main(argv: Sequence[str] | None = None, *, out: Callable[[str], None] = prin
         if args.command == "demo":
             _demo(out)
             _demo_oauth2(out)
+            if not args.offline:
+                from ._demo import DemoError, run  # the adapters and the testing provider
+
+                try:
+                    run(out)
+                except DemoError as exc:
+                    print(f"error: {exc}", file=sys.stderr)
+                    return 1
         elif args.command == "base-string":
             params = [(n, v) for p in args.params for n, _, v in [p.partition("=")]]
             out(signature_base_string(args.method, args.url, params))
