@@ -192,6 +192,8 @@ class OAuth2Client:
                 check_redirect_uri(uri)
             except OAuthError as exc:  # malformed, or plain http to another host
                 raise ProviderError(f"invalid redirect URI: {exc}") from None
+            if not uri.isascii():  # an IRI: it cannot go into a Location header (RFC 3986)
+                raise ProviderError("invalid redirect URI: not ASCII (RFC 3986 URI)")
         if not (isinstance(self.grant_types, frozenset) and self.grant_types <= _ALL_GRANTS):
             raise ProviderError("grant_types must be a frozenset[GrantType]")
         if self.is_public and GrantType.CLIENT_CREDENTIALS in self.grant_types:
@@ -199,7 +201,10 @@ class OAuth2Client:
         if self.scopes is not None:
             if not isinstance(self.scopes, frozenset):
                 raise ProviderError("scopes must be a frozenset of scope-tokens")
-            scope_tokens(tuple(self.scopes))
+            try:
+                scope_tokens(tuple(self.scopes))
+            except OAuthError as exc:
+                raise ProviderError(f"invalid scope: {exc}") from None
 
     @property
     def is_public(self) -> bool:

@@ -66,7 +66,12 @@ def _verify(store: Store, request: Request, kind: TokenKind | None) -> VerifiedR
 def _is_callback(value: str) -> bool:
     if value == "oob":
         return True
-    parts = urlsplit(value)
+    if not value.isascii():  # an absolute URI is ASCII (RFC 3986), as a Location must be
+        return False
+    try:
+        parts = urlsplit(value)
+    except ValueError:  # a malformed IPv6 literal
+        return False
     return bool(parts.scheme and (parts.netloc or parts.scheme not in ("http", "https")))
 
 
@@ -127,7 +132,9 @@ def access_token(store: Store, request: Request) -> Response:
         return verified
     with store.lock:
         token = store.find(verified.token or "", TokenKind.OAUTH1_TEMPORARY)
-        if token is None:
+        # Defensive: the signature verified with this token's secret, and tokens are never
+        # deleted, so it exists; the check only narrows the type.
+        if token is None:  # pragma: no cover
             return problem(store, "token_rejected", 401)
         if token.used:
             return problem(store, "token_used", 401)
@@ -163,7 +170,8 @@ def resource(store: Store, request: Request, *, expire: bool = False) -> Respons
     if isinstance(verified, Response):
         return verified
     token = store.find(verified.token or "", TokenKind.OAUTH1_ACCESS)
-    if token is None:
+    # Defensive, as in access_token: the signature verified with this token's secret.
+    if token is None:  # pragma: no cover
         return problem(store, "token_rejected", 401)
     if expire:
         store.expire(token.value)

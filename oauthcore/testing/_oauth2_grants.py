@@ -114,11 +114,14 @@ def _redirect_matches(registered: str, sent: str) -> bool:
     if registered == sent:
         return True
     # RFC 8252 §7.3: a loopback IP redirect URI may use any port.
-    a, b = urlsplit(registered), urlsplit(sent)
-    if a.scheme != "http" or b.scheme != "http":
+    try:
+        a, b = urlsplit(registered), urlsplit(sent)
+        if a.scheme != "http" or b.scheme != "http":
+            return False
+        host_a = a.netloc.rpartition(":")[0] if a.port else a.netloc
+        host_b = b.netloc.rpartition(":")[0] if b.port else b.netloc
+    except ValueError:  # a malformed port or IPv6 literal in the sent URI: no match
         return False
-    host_a = a.netloc.rpartition(":")[0] if a.port else a.netloc
-    host_b = b.netloc.rpartition(":")[0] if b.port else b.netloc
     return (
         host_a in _LOOPBACK
         and host_a == host_b
@@ -167,7 +170,10 @@ def authorize(
 
     if forced_error is not None:
         return error(forced_error, "injected fault")
-    if params.get("response_type") != "code":
+    response_type = params.get("response_type")
+    if response_type is None:  # §4.1.2.1: a missing required parameter
+        return error("invalid_request", "response_type is required")
+    if response_type != "code":
         return error("unsupported_response_type", "only response_type=code")
     if GrantType.AUTHORIZATION_CODE not in client.grant_types:
         return error("unauthorized_client", "authorization_code not allowed for this client")
@@ -376,8 +382,8 @@ def _password_grant(
 def _client_credentials_grant(
     store: Store, client: OAuth2Client, params: dict[str, str], expired: bool
 ) -> Response:
-    if client.is_public:
-        return oauth2_error("unauthorized_client", "client_credentials needs a confidential client")
+    # A public client never gets here: OAuth2Client refuses client_credentials without a
+    # secret, and token() checks the grant against the client's grant types.
     try:
         scope = _scope(client, params.get("scope"))
     except BadRequest as exc:

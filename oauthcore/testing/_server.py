@@ -84,6 +84,9 @@ class LoopbackServer(ThreadingHTTPServer):
 
 class _Handler(BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"
+    # Until a request line's version is read, answer as to HTTP/1.0: the stdlib default,
+    # HTTP/0.9, would send an error for a malformed request line without a status line.
+    default_request_version = "HTTP/1.0"
     server_version = "oauthcore-testing"
     sys_version = ""
     timeout = 60  # an idle kept-alive connection is closed after this
