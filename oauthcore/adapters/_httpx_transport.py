@@ -27,6 +27,11 @@ from ..flows import Flow, async_drive, drive
 from ..http import Request, Response
 from ..limits import MAX_BODY_BYTES, check_content_codings, read_limited
 from ..redirects import CREDENTIAL_HEADERS, REDIRECT_STATUSES, next_hop
+from ._logging import HTTPX_LOGGERS, install_url_redaction
+
+# httpx logs each request's full URL at INFO: a token, a signature or an Ofly signature in the
+# query would reach every handler. Query values are redacted there (checklist I3, T6).
+install_url_redaction(HTTPX_LOGGERS)
 
 T = TypeVar("T")
 Stream = httpx.SyncByteStream | httpx.AsyncByteStream

@@ -7,8 +7,9 @@ application. :class:`UrlRedactingFilter`, installed on a client's loggers with
 :func:`install_url_redaction`, rewrites such records before any handler sees them: every query
 value becomes ``***`` (names are kept), a fragment becomes ``#***`` and userinfo ``***@``.
 
-Shared by the adapters built on urllib3 (the urllib3 adapter, and requests, which logs through
-urllib3). Imports nothing but the standard library; importing it changes no logger.
+Installed by the adapters built on urllib3 (the urllib3 adapter, and requests, which logs
+through urllib3) on urllib3's loggers, and by the httpx adapter on httpx's, which logs every
+request URL at INFO. Imports nothing but the standard library; importing it changes no logger.
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ import re
 from collections.abc import Iterable
 
 __all__ = [
+    "HTTPX_LOGGERS",
     "URLLIB3_LOGGERS",
     "UrlRedactingFilter",
     "install_url_redaction",
@@ -32,6 +34,9 @@ URLLIB3_LOGGERS = (
     "urllib3.util.retry",
 )
 """The urllib3 loggers whose records may carry a URL or a request target."""
+
+HTTPX_LOGGERS = ("httpx", "httpcore.connection", "httpcore.http11", "httpcore.proxy")
+"""httpx logs every request's full URL at INFO (``HTTP Request: GET http://…?access_token=…``)."""
 
 # A query runs from "?" to the next whitespace, quote or angle bracket (how URLs and request
 # targets are delimited in log lines); userinfo from "//" to "@" within an authority. Neither
