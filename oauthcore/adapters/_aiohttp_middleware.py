@@ -9,7 +9,7 @@ from __future__ import annotations
 import logging
 import ssl
 from collections.abc import Callable, Sequence
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from ..errors import ConfigurationError, MissingDependencyError
 
@@ -37,9 +37,7 @@ from ._aiohttp_transport import (
 from ._renewal import Renewal, TokenStore
 from ._signers import OAuth1Signer, OflySigner
 from ._state import HookState
-
-if TYPE_CHECKING:
-    pass
+from ._tls import check_ssl_context, warn_insecure
 
 # Records carry the public module's logger name.
 _LOG = logging.getLogger("oauthcore.adapters.aiohttp")
@@ -288,13 +286,7 @@ def oauth_session(
     ``ssl_context`` (for a private CA, say) must verify certificates and host names.
     Must be created inside a running event loop, and closed (``async with``).
     """
-    if ssl_context is not None and not (
-        ssl_context.verify_mode == ssl.CERT_REQUIRED and ssl_context.check_hostname
-    ):
-        raise ConfigurationError(
-            "ssl_context must verify certificates and host names; "
-            "insecure_skip_tls_verify=True is the only way to turn that off (C9)"
-        )
+    check_ssl_context(ssl_context)
     chain: list[ClientMiddlewareType] = [
         _TlsPolicy(insecure_skip_tls_verify=insecure_skip_tls_verify)
     ]
@@ -306,10 +298,7 @@ def oauth_session(
         )
     chain.extend(middlewares)
     if insecure_skip_tls_verify:
-        _LOG.warning(
-            "TLS certificate verification is disabled for this session "
-            "(insecure_skip_tls_verify=True)"
-        )
+        warn_insecure(_LOG, "session")
     return aiohttp.ClientSession(
         connector=aiohttp.TCPConnector(
             ssl=False if insecure_skip_tls_verify else (ssl_context or True)

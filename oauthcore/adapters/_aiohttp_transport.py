@@ -27,6 +27,7 @@ from ..flows import Flow, async_drive
 from ..http import Headers, Request, Response
 from ..limits import MAX_BODY_BYTES, check_content_codings
 from ..redirects import CREDENTIAL_HEADERS, REDIRECT_STATUSES, next_hop, same_origin
+from ._tls import warn_insecure
 
 T = TypeVar("T")
 # Records carry the public module's logger name.
@@ -288,15 +289,12 @@ async def send_flow(
     timeouts, TLS verified unless ``insecure_skip_tls_verify`` (logged at WARNING).
     """
     if insecure_skip_tls_verify:
-        _LOG.warning("TLS certificate verification is disabled for this flow")
-
-    async def send(request: Request) -> Response:
-        return await send_request(
-            session,
-            request,
-            timeout=timeout,
-            max_bytes=max_bytes,
-            insecure_skip_tls_verify=insecure_skip_tls_verify,
-        )
-
+        warn_insecure(_LOG, "flow")
+    send = functools.partial(
+        send_request,
+        session,
+        timeout=timeout,
+        max_bytes=max_bytes,
+        insecure_skip_tls_verify=insecure_skip_tls_verify,
+    )
     return await async_drive(flow, send)

@@ -212,7 +212,6 @@ class Renewal:
             )
         self._request = request
         self._store = store
-        self._client = client
         self._placement = placement
         self._with_client_credentials = renew_with_client_credentials
         self._scope = scope

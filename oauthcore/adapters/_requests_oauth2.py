@@ -34,10 +34,10 @@ from ._requests_transport import (
     DEFAULT_TIMEOUT,
     Timeout,
     _apply,
+    _copy_without_our_hooks,
     _core_response,
     _discard,
     _follow_without_session,
-    _is_ours,
     _OwnHooks,
     _remember,
     _to_core,
@@ -122,10 +122,6 @@ class OAuth2Auth(HookState, AuthBase):
         r.register_hook("response", exchange.on_response)
         return r
 
-    def _is_token_request(self, request: Request) -> bool:
-        endpoint = self.client.token_endpoint
-        return endpoint is not None and request.url == endpoint
-
     def _send_token_request(self, request: Request) -> Response:
         return send_request(
             self._session,
@@ -172,8 +168,7 @@ class _Exchange(_OwnHooks):
         replay = self._renewal.feed(_core_response(r), send_token)
         if replay is None:
             return r  # no renewal needed
-        prepared = r.request.copy()
-        prepared.hooks = {e: [h for h in hs if not _is_ours(h)] for e, hs in prepared.hooks.items()}
+        prepared = _copy_without_our_hooks(r.request)
         _apply(prepared, replay, streamed=False)
         _remember(prepared, self._auth, self._request, False)
         setattr(prepared, _MANAGED, getattr(r.request, _MANAGED, False))

@@ -7,6 +7,7 @@ A private part of :mod:`oauthcore.adapters.requests`: import the public names fr
 from __future__ import annotations
 
 import copy
+import functools
 import logging
 import time
 from collections.abc import Iterator
@@ -39,6 +40,7 @@ from ._requests_transport import (
     _redirects,
     _to_core,
 )
+from ._tls import warn_insecure
 
 T = TypeVar("T")
 # Records keep the public module's logger name.
@@ -115,11 +117,7 @@ class OAuthSession(requests.Session):
         self._insecure = bool(value)
         if value:
             self.verify = False
-            _LOG.warning(
-                "TLS certificate verification is disabled for this %s "
-                "(insecure_skip_tls_verify=True)",
-                type(self).__name__,
-            )
+            warn_insecure(_LOG, type(self).__name__)
 
     def prepare_request(self, request: requests.Request) -> requests.PreparedRequest:
         """Prepare as requests does, except that ``.netrc`` is never read (checklist C7)."""
@@ -299,18 +297,15 @@ def send_flow(
     timeouts, TLS verified unless ``insecure_skip_tls_verify`` (logged at WARNING).
     """
     if insecure_skip_tls_verify:
-        _LOG.warning("TLS certificate verification is disabled for this flow")
-
-    def send(request: Request) -> Response:
-        return send_request(
-            session,
-            request,
-            timeout=timeout,
-            max_bytes=max_bytes,
-            deadline=deadline,
-            insecure_skip_tls_verify=insecure_skip_tls_verify,
-        )
-
+        warn_insecure(_LOG, "flow")
+    send = functools.partial(
+        send_request,
+        session,
+        timeout=timeout,
+        max_bytes=max_bytes,
+        deadline=deadline,
+        insecure_skip_tls_verify=insecure_skip_tls_verify,
+    )
     return drive(flow, send)
 
 

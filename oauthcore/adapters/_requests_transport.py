@@ -6,9 +6,6 @@ A private part of :mod:`oauthcore.adapters.requests`: import the public names fr
 
 from __future__ import annotations
 
-import contextlib
-import threading
-import time
 from collections.abc import Callable, Iterable, Iterator
 from typing import Any, NamedTuple
 
@@ -25,6 +22,7 @@ except ImportError as exc:  # checklist N5: a typed error with an install hint
 from ..http import Request, Response
 from ..limits import check_content_codings, read_limited
 from ..redirects import next_hop, same_origin
+from ._deadline import body_deadline
 from ._logging import install_url_redaction
 
 # requests sends through urllib3, which logs every request line at DEBUG: queries redacted
@@ -142,32 +140,18 @@ def _read_body(response: requests.Response, *, limit: int | None, deadline: floa
     a body trickling in a byte at a time cannot outlast it (checklist M3); the read then
     fails with requests' own ReadTimeout.
     """
-    expired = threading.Event()
-    watchdog = None
-    if deadline is not None:
-
-        def expire() -> None:
-            expired.set()
-            with contextlib.suppress(Exception):  # already released or closed: nothing to do
-                response.raw.shutdown()
-
-        watchdog = threading.Timer(max(0.0, deadline - time.monotonic()), expire)
-        watchdog.daemon = True
-        watchdog.start()
-    try:
-        check_content_codings(_pairs(response.headers.items()))
-        chunks = response.iter_content(_CHUNK)
-        body = b"".join(chunks) if limit is None else read_limited(chunks, limit=limit)
-    except Exception as exc:
-        response.close()
-        if expired.is_set():
-            raise requests.exceptions.ReadTimeout(
-                "total deadline exceeded reading the body"
-            ) from exc
-        raise
-    finally:
-        if watchdog is not None:
-            watchdog.cancel()
+    with body_deadline(deadline, response.raw.shutdown) as expired:
+        try:
+            check_content_codings(_pairs(response.headers.items()))
+            chunks = response.iter_content(_CHUNK)
+            body = b"".join(chunks) if limit is None else read_limited(chunks, limit=limit)
+        except Exception as exc:
+            response.close()
+            if expired.is_set():
+                raise requests.exceptions.ReadTimeout(
+                    "total deadline exceeded reading the body"
+                ) from exc
+            raise
     if expired.is_set():  # the shutdown looks like the end of the body: it is not
         response.close()
         raise requests.exceptions.ReadTimeout("total deadline exceeded reading the body")
@@ -190,6 +174,16 @@ class _OwnHooks:
 
 def _is_ours(hook: object) -> bool:
     return isinstance(getattr(hook, "__self__", None), _OwnHooks)
+
+
+def _copy_without_our_hooks(sent: requests.PreparedRequest) -> requests.PreparedRequest:
+    """A copy of ``sent`` to send again (a redirect hop, a replay) without oauthcore's
+    response hooks: the loop sending the copy sees its answer, not the hooks again."""
+    prepared = sent.copy()
+    prepared.hooks = {
+        event: [hook for hook in hooks if not _is_ours(hook)] for event, hooks in sent.hooks.items()
+    }
+    return prepared
 
 
 def _next_prepared(
@@ -227,10 +221,7 @@ def _next_prepared(
             raise RedirectPolicyError(f"HTTP {status} redirect would re-send a streamed body")
     finally:
         _discard(response)  # followed or refused, the redirect's connection goes back
-    prepared = sent.copy()
-    prepared.hooks = {
-        event: [hook for hook in hooks if not _is_ours(hook)] for event, hooks in sent.hooks.items()
-    }
+    prepared = _copy_without_our_hooks(sent)
     _apply(prepared, hop, streamed=streamed)
     kept = same_origin(base.url, hop.url)
     if kept and cookies is not None:

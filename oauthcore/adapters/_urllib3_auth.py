@@ -12,7 +12,7 @@ A private part of :mod:`oauthcore.adapters.urllib3`: import the public names fro
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from ..errors import MissingDependencyError, SerializationError
 
@@ -28,17 +28,15 @@ from ..oauth2 import BearerPlacement, ClientConfig, Token
 from ._renewal import Renewal, TokenStore
 from ._signers import OAuth1Signer, OflySigner
 from ._state import HookState
+from ._tls import warn_insecure
 from ._urllib3_transport import (
+    _LOG,
     DEFAULT_DEADLINE,
     DEFAULT_TIMEOUT,
     TimeoutLike,
-    _warn_insecure,
     new_pool_manager,
     send_request,
 )
-
-if TYPE_CHECKING:
-    pass
 
 
 class Exchange:
@@ -164,7 +162,7 @@ class OAuth2Auth(AuthBase):
         if pool is None:
             pool = new_pool_manager(insecure_skip_tls_verify=insecure_skip_tls_verify)
         elif insecure_skip_tls_verify:
-            _warn_insecure("auth's token requests")
+            warn_insecure(_LOG, "auth's token requests")
         self._pool = pool
         self._given_now = now
         self._now = now if now is not None else steady_clock()

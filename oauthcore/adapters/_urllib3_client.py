@@ -30,8 +30,10 @@ if TYPE_CHECKING:
 from ..http import Request
 from ..limits import check_content_codings
 from ..redirects import MAX_HOPS, REDIRECT_STATUSES, next_hop, same_origin
+from ._tls import warn_insecure
 from ._urllib3_auth import AuthBase, Exchange
 from ._urllib3_transport import (
+    _LOG,
     DEFAULT_DEADLINE,
     DEFAULT_TIMEOUT,
     MAX_RESOURCE_BYTES,
@@ -43,7 +45,6 @@ from ._urllib3_transport import (
     _normalized_url,
     _open,
     _read_body,
-    _warn_insecure,
     new_pool_manager,
 )
 
@@ -107,7 +108,7 @@ class OAuthClient(RequestMethods):
         if pool is None:
             pool = new_pool_manager(insecure_skip_tls_verify=insecure_skip_tls_verify)
         elif insecure_skip_tls_verify:
-            _warn_insecure("client")
+            warn_insecure(_LOG, "client")
         _check_pool(pool, allowed=insecure_skip_tls_verify)
         self.pool = pool
 

@@ -6,10 +6,9 @@ A private part of :mod:`oauthcore.adapters.urllib3`: import the public names fro
 
 from __future__ import annotations
 
-import contextlib
+import functools
 import logging
 import ssl
-import threading
 import time
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, TypeVar
@@ -30,7 +29,9 @@ from ..flows import Flow, drive
 from ..http import Headers, Request, Response
 from ..limits import MAX_BODY_BYTES, check_content_codings, read_limited
 from ..redirects import CREDENTIAL_HEADERS, REDIRECT_STATUSES, next_hop
+from ._deadline import body_deadline
 from ._logging import install_url_redaction
+from ._tls import check_ssl_context, warn_insecure
 
 if TYPE_CHECKING:
     from urllib3._base_connection import _TYPE_BODY
@@ -75,25 +76,14 @@ def new_pool_manager(
     is the only way to a pool that does not verify them; it is logged at WARNING (checklist C9).
     """
     if insecure_skip_tls_verify:
-        _warn_insecure("pool")
+        warn_insecure(_LOG, "pool")
         return PoolManager(num_pools=10, maxsize=10, cert_reqs="CERT_NONE", assert_hostname=False)
+    check_ssl_context(ssl_context)
     if ssl_context is not None:
-        if not (ssl_context.verify_mode == ssl.CERT_REQUIRED and ssl_context.check_hostname):
-            raise ConfigurationError(
-                "ssl_context must verify certificates and host names; "
-                "insecure_skip_tls_verify=True is the only way to turn that off (C9)"
-            )
         return PoolManager(
             num_pools=10, maxsize=10, cert_reqs="CERT_REQUIRED", ssl_context=ssl_context
         )
     return PoolManager(num_pools=10, maxsize=10, cert_reqs="CERT_REQUIRED")
-
-
-def _warn_insecure(what: str) -> None:
-    _LOG.warning(
-        "TLS certificate verification is disabled for this %s (insecure_skip_tls_verify=True)",
-        what,
-    )
 
 
 def _verifies_tls(pool: PoolManager) -> bool:
@@ -201,30 +191,16 @@ def _read_body(
     a body trickling in a byte at a time cannot outlast it (checklist M3); the read then
     fails with urllib3's own ReadTimeoutError. The cap counts decoded bytes (A4, A5).
     """
-    expired = threading.Event()
-    watchdog = None
-    if deadline is not None:
-
-        def expire() -> None:
-            expired.set()
-            with contextlib.suppress(Exception):  # already closed or released: nothing to do
-                response.shutdown()
-
-        watchdog = threading.Timer(max(0.0, deadline - time.monotonic()), expire)
-        watchdog.daemon = True
-        watchdog.start()
-    try:
-        check_content_codings(_header_pairs(response.headers))
-        chunks = response.stream(_CHUNK, decode_content=True)
-        body = b"".join(chunks) if limit is None else read_limited(chunks, limit=limit)
-    except Exception as exc:
-        _discard(response)
-        if expired.is_set():
-            raise _deadline_error(response, url) from exc
-        raise
-    finally:
-        if watchdog is not None:
-            watchdog.cancel()
+    with body_deadline(deadline, response.shutdown) as expired:
+        try:
+            check_content_codings(_header_pairs(response.headers))
+            chunks = response.stream(_CHUNK, decode_content=True)
+            body = b"".join(chunks) if limit is None else read_limited(chunks, limit=limit)
+        except Exception as exc:
+            _discard(response)
+            if expired.is_set():
+                raise _deadline_error(response, url) from exc
+            raise
     if expired.is_set():  # the shutdown looks like the end of the body: it is not
         _discard(response)
         raise _deadline_error(response, url)
@@ -292,16 +268,13 @@ def send_flow(
     timeouts, TLS verified unless ``insecure_skip_tls_verify`` (logged at WARNING).
     """
     if insecure_skip_tls_verify:
-        _warn_insecure("flow")
-
-    def send(request: Request) -> Response:
-        return send_request(
-            pool,
-            request,
-            timeout=timeout,
-            max_bytes=max_bytes,
-            deadline=deadline,
-            insecure_skip_tls_verify=insecure_skip_tls_verify,
-        )
-
+        warn_insecure(_LOG, "flow")
+    send = functools.partial(
+        send_request,
+        pool,
+        timeout=timeout,
+        max_bytes=max_bytes,
+        deadline=deadline,
+        insecure_skip_tls_verify=insecure_skip_tls_verify,
+    )
     return drive(flow, send)
