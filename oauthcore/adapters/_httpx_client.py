@@ -10,7 +10,7 @@ import contextlib
 import logging
 import ssl
 import time
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Generator, Iterator, Mapping
 from typing import Any
 
 from ..errors import ConfigurationError, MissingDependencyError, RedirectPolicyError
@@ -33,6 +33,7 @@ from ._httpx_transport import (
     TimeoutLike,
     adrop_body,
     aread_body,
+    deadline_at,
     drop_body,
     from_core,
     read_body,
@@ -68,34 +69,76 @@ def _verify(verify: ssl.SSLContext | bool, *, insecure: bool) -> ssl.SSLContext 
 
 
 class _Policy:
-    """The settings both clients share, and their redirect step."""
+    """The options both clients add to httpx's, and the redirect plan they share."""
 
-    deadline: float | None
-    max_body_bytes: int | None
-    allow_insecure_transport: bool
-    insecure_skip_tls_verify: bool
     follow_redirects: bool
     max_redirects: int
+    cookies: httpx.Cookies
+
+    def __init__(
+        self,
+        *,
+        deadline: float | None,
+        max_body_bytes: int | None,
+        allow_insecure_transport: bool,
+        insecure_skip_tls_verify: bool,
+        verify: ssl.SSLContext | bool,
+        limits: httpx.Limits | None,
+        **options: Any,
+    ) -> None:
+        """Check and keep oauthcore's options; hand the others to the httpx client (the next
+        class in the method resolution order)."""
+        options["verify"] = _verify(verify, insecure=insecure_skip_tls_verify)
+        options["limits"] = limits if limits is not None else httpx.Limits()
+        super().__init__(**options)
+        self.deadline = deadline
+        self.max_body_bytes = max_body_bytes
+        self.allow_insecure_transport = allow_insecure_transport
+        self.insecure_skip_tls_verify = insecure_skip_tls_verify
 
     def _follows(self, follow_redirects: FollowParam) -> bool:
         if isinstance(follow_redirects, UseClientDefault):
             return self.follow_redirects
         return follow_redirects
 
-    def _hop(
-        self, base: Request, response: httpx.Response, *, streamed: bool, hops: int
-    ) -> Request:
-        return redirect_hop(
-            base,
-            response,
-            streamed=streamed,
-            hops=hops,
-            max_hops=self.max_redirects,
-            allow_insecure_transport=self.allow_insecure_transport,
-        )
+    def _redirects(
+        self, request: httpx.Request, response: httpx.Response, auth: AuthParam
+    ) -> Generator[_Hop, None, None]:
+        """Yield each redirect hop of ``response`` to send (checklist C5, D1-D8), for the
+        sync and the async client alike; the runner closes the redirect's body unread (D8),
+        sends the hop and sets its ``response``. The final response gets the ``history``."""
+        base, stream = to_core(request)
+        history: list[httpx.Response] = []
+        hops = 0
+        kept = True
+        while response.has_redirect_location:
+            hop = redirect_hop(
+                base,
+                response,
+                streamed=stream is not None,
+                hops=hops,
+                max_hops=self.max_redirects,
+                allow_insecure_transport=self.allow_insecure_transport,
+            )
+            kept = kept and same_origin(base.url, hop.url)
+            step = _Hop(_hop_request(hop, request, self.cookies, kept=kept), auth if kept else None)
+            yield step
+            history.extend((*response.history, response))
+            response = step.response
+            base, stream, hops = hop, None, hops + 1
+        response.history = [*history, *response.history]
 
-    def _end(self, started: float) -> float | None:
-        return None if self.deadline is None else started + self.deadline
+
+class _Hop:
+    """A redirect hop to send, with the auth it may carry (None once the origin changed);
+    ``response`` is its answer."""
+
+    __slots__ = ("auth", "request", "response")
+
+    def __init__(self, request: httpx.Request, auth: AuthParam) -> None:
+        self.request = request
+        self.auth = auth
+        self.response: httpx.Response
 
 
 @contextlib.contextmanager
@@ -128,10 +171,12 @@ def _hop_request(
     return outgoing
 
 
-def _chain(history: list[httpx.Response], final: httpx.Response) -> httpx.Response:
-    final.history = [*history, *final.history]
-    final.next_request = None  # httpx's own idea of the next hop: not oauthcore's policy
-    return final
+def _finish(response: httpx.Response, *, stream: bool) -> None:
+    # httpx's own idea of the next hop is not oauthcore's policy; a streamed body is checked
+    # here, a read one by read_body.
+    response.next_request = None
+    if stream:
+        check_content_codings(tuple(response.headers.multi_items()))
 
 
 class OAuthClient(_Policy, httpx.Client):
@@ -174,6 +219,12 @@ class OAuthClient(_Policy, httpx.Client):
         event_hooks: EventHooks | None = None,
     ) -> None:
         super().__init__(
+            deadline=deadline,
+            max_body_bytes=max_body_bytes,
+            allow_insecure_transport=allow_insecure_transport,
+            insecure_skip_tls_verify=insecure_skip_tls_verify,
+            verify=verify,
+            limits=limits,
             auth=auth,
             headers=headers,
             cookies=cookies,
@@ -181,17 +232,11 @@ class OAuthClient(_Policy, httpx.Client):
             timeout=timeout,
             follow_redirects=follow_redirects,
             max_redirects=max_redirects,
-            verify=_verify(verify, insecure=insecure_skip_tls_verify),
             trust_env=trust_env,
             http2=http2,
-            limits=limits if limits is not None else httpx.Limits(),
             transport=transport,
             event_hooks=event_hooks,
         )
-        self.deadline = deadline
-        self.max_body_bytes = max_body_bytes
-        self.allow_insecure_transport = allow_insecure_transport
-        self.insecure_skip_tls_verify = insecure_skip_tls_verify
 
     def send(
         self,
@@ -204,47 +249,35 @@ class OAuthClient(_Policy, httpx.Client):
         """Send ``request``; follow redirects under oauthcore's policy; read a capped body."""
         started = time.monotonic()
         _mark(request)
-        with _bad_location():
-            response = super().send(request, stream=True, auth=auth, follow_redirects=False)
+        response = self._send_once(request, auth)
         try:
             if self._follows(follow_redirects):
                 response = self._follow(request, response, auth)
-            response = _chain([], response)
+            _finish(response, stream=stream)
         except BaseException:
             response.close()
             raise
         if not stream:
-            read_body(response, limit=self.max_body_bytes, deadline=self._end(started))
-            return response
-        try:
-            check_content_codings(tuple(response.headers.multi_items()))
-        except BaseException:
-            response.close()
-            raise
+            end = deadline_at(started, self.deadline)
+            read_body(response, limit=self.max_body_bytes, deadline=end)
         return response
+
+    def _send_once(self, request: httpx.Request, auth: AuthParam) -> httpx.Response:
+        with _bad_location():
+            return super().send(request, stream=True, auth=auth, follow_redirects=False)
 
     def _follow(
         self, request: httpx.Request, response: httpx.Response, auth: AuthParam
     ) -> httpx.Response:
-        base, stream = to_core(request)
-        history: list[httpx.Response] = []
-        hops = 0
-        kept = True
-        while response.has_redirect_location:
-            hop = self._hop(base, response, streamed=stream is not None, hops=hops)
-            drop_body(response)  # unread: a redirect body is never decoded (D8)
-            response.read()
-            history.extend((*response.history, response))
-            hops += 1
-            stream = None
-            kept = kept and same_origin(base.url, hop.url)
-            outgoing = _hop_request(hop, request, self.cookies, kept=kept)
-            with _bad_location():
-                response = super().send(
-                    outgoing, stream=True, auth=auth if kept else None, follow_redirects=False
-                )
-            base = hop
-        return _chain(history, response)
+        try:
+            for hop in self._redirects(request, response, auth):
+                drop_body(response)  # unread: a redirect body is never decoded (D8)
+                response.read()
+                response = hop.response = self._send_once(hop.request, hop.auth)
+        except BaseException:
+            response.close()
+            raise
+        return response
 
 
 class AsyncOAuthClient(_Policy, httpx.AsyncClient):
@@ -275,6 +308,12 @@ class AsyncOAuthClient(_Policy, httpx.AsyncClient):
         event_hooks: EventHooks | None = None,
     ) -> None:
         super().__init__(
+            deadline=deadline,
+            max_body_bytes=max_body_bytes,
+            allow_insecure_transport=allow_insecure_transport,
+            insecure_skip_tls_verify=insecure_skip_tls_verify,
+            verify=verify,
+            limits=limits,
             auth=auth,
             headers=headers,
             cookies=cookies,
@@ -282,17 +321,11 @@ class AsyncOAuthClient(_Policy, httpx.AsyncClient):
             timeout=timeout,
             follow_redirects=follow_redirects,
             max_redirects=max_redirects,
-            verify=_verify(verify, insecure=insecure_skip_tls_verify),
             trust_env=trust_env,
             http2=http2,
-            limits=limits if limits is not None else httpx.Limits(),
             transport=transport,
             event_hooks=event_hooks,
         )
-        self.deadline = deadline
-        self.max_body_bytes = max_body_bytes
-        self.allow_insecure_transport = allow_insecure_transport
-        self.insecure_skip_tls_verify = insecure_skip_tls_verify
 
     async def send(
         self,
@@ -305,44 +338,32 @@ class AsyncOAuthClient(_Policy, httpx.AsyncClient):
         """Send ``request``; follow redirects under oauthcore's policy; read a capped body."""
         started = time.monotonic()
         _mark(request)
-        with _bad_location():
-            response = await super().send(request, stream=True, auth=auth, follow_redirects=False)
+        response = await self._send_once(request, auth)
         try:
             if self._follows(follow_redirects):
                 response = await self._follow(request, response, auth)
-            response = _chain([], response)
+            _finish(response, stream=stream)
         except BaseException:
             await response.aclose()
             raise
         if not stream:
-            await aread_body(response, limit=self.max_body_bytes, deadline=self._end(started))
-            return response
-        try:
-            check_content_codings(tuple(response.headers.multi_items()))
-        except BaseException:
-            await response.aclose()
-            raise
+            end = deadline_at(started, self.deadline)
+            await aread_body(response, limit=self.max_body_bytes, deadline=end)
         return response
+
+    async def _send_once(self, request: httpx.Request, auth: AuthParam) -> httpx.Response:
+        with _bad_location():
+            return await super().send(request, stream=True, auth=auth, follow_redirects=False)
 
     async def _follow(
         self, request: httpx.Request, response: httpx.Response, auth: AuthParam
     ) -> httpx.Response:
-        base, stream = to_core(request)
-        history: list[httpx.Response] = []
-        hops = 0
-        kept = True
-        while response.has_redirect_location:
-            hop = self._hop(base, response, streamed=stream is not None, hops=hops)
-            await adrop_body(response)  # unread: a redirect body is never decoded (D8)
-            await response.aread()
-            history.extend((*response.history, response))
-            hops += 1
-            stream = None
-            kept = kept and same_origin(base.url, hop.url)
-            outgoing = _hop_request(hop, request, self.cookies, kept=kept)
-            with _bad_location():
-                response = await super().send(
-                    outgoing, stream=True, auth=auth if kept else None, follow_redirects=False
-                )
-            base = hop
-        return _chain(history, response)
+        try:
+            for hop in self._redirects(request, response, auth):
+                await adrop_body(response)  # unread: a redirect body is never decoded (D8)
+                await response.aread()
+                response = hop.response = await self._send_once(hop.request, hop.auth)
+        except BaseException:
+            await response.aclose()
+            raise
+        return response

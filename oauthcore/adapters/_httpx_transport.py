@@ -10,7 +10,6 @@ import contextlib
 import functools
 import socket
 import ssl
-import threading
 import time
 from collections.abc import AsyncIterator, Iterator
 from typing import TypeVar
@@ -27,6 +26,7 @@ from ..flows import Flow, async_drive, drive
 from ..http import Request, Response
 from ..limits import MAX_BODY_BYTES, check_content_codings, read_limited
 from ..redirects import CREDENTIAL_HEADERS, REDIRECT_STATUSES, next_hop
+from ._deadline import body_deadline
 from ._logging import HTTPX_LOGGERS, install_url_redaction
 
 # httpx logs each request's full URL at INFO: a token, a signature or an Ofly signature in the
@@ -171,6 +171,11 @@ async def adrop_body(response: httpx.Response) -> None:
     response.stream = httpx.ByteStream(b"")
 
 
+def deadline_at(started: float, seconds: float | None) -> float | None:
+    """The ``time.monotonic()`` instant ``seconds`` after ``started`` (None: no deadline)."""
+    return None if seconds is None else started + seconds
+
+
 def _timeout_error(response: httpx.Response) -> httpx.ReadTimeout:
     return httpx.ReadTimeout("total deadline exceeded reading the body", request=response.request)
 
@@ -204,29 +209,17 @@ def read_body(response: httpx.Response, *, limit: int | None, deadline: float | 
     except ResponseTooLargeError:
         response.close()
         raise
-    expired = threading.Event()
-    watchdog = None
     chunks = response.iter_bytes(_CHUNK)
     if deadline is not None:
-
-        def expire() -> None:
-            expired.set()
-            _shutdown(response)
-
-        watchdog = threading.Timer(max(0.0, deadline - time.monotonic()), expire)
-        watchdog.daemon = True
-        watchdog.start()
         chunks = _until(chunks, deadline, response)
-    try:
-        body = b"".join(chunks) if limit is None else read_limited(chunks, limit=limit)
-    except Exception as exc:
-        response.close()
-        if expired.is_set():
-            raise _timeout_error(response) from exc
-        raise
-    finally:
-        if watchdog is not None:
-            watchdog.cancel()
+    with body_deadline(deadline, functools.partial(_shutdown, response)) as expired:
+        try:
+            body = b"".join(chunks) if limit is None else read_limited(chunks, limit=limit)
+        except Exception as exc:
+            response.close()
+            if expired.is_set():
+                raise _timeout_error(response) from exc
+            raise
     if expired.is_set():  # the shutdown looks like the end of the body: it is not
         response.close()
         raise _timeout_error(response)
@@ -316,7 +309,7 @@ def send_request(
     response = client.send(outgoing, auth=None, follow_redirects=False, stream=True)
     try:
         _refuse_redirect(request, response)
-        end = None if deadline is None else started + deadline
+        end = deadline_at(started, deadline)
         return core_response(response, read_body(response, limit=max_bytes, deadline=end))
     finally:
         response.close()
@@ -336,7 +329,7 @@ async def async_send_request(
     response = await client.send(outgoing, auth=None, follow_redirects=False, stream=True)
     try:
         _refuse_redirect(request, response)
-        end = None if deadline is None else started + deadline
+        end = deadline_at(started, deadline)
         body = await aread_body(response, limit=max_bytes, deadline=end)
         return core_response(response, body)
     finally:

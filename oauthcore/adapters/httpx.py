@@ -29,8 +29,6 @@ Importing it without ``httpx`` installed raises :class:`oauthcore.MissingDepende
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
 from ..errors import MissingDependencyError
 
 try:
@@ -38,10 +36,7 @@ try:
 except ImportError as exc:  # checklist N5: a typed error with an install hint
     raise MissingDependencyError("httpx", "httpx") from exc
 
-from ..oauth1 import (
-    Placement,
-    is_form_content_type,
-)
+from ..oauth1 import Placement, is_form_content_type
 from ._httpx_auth import _Auth
 from ._httpx_client import AsyncOAuthClient as AsyncOAuthClient
 from ._httpx_client import OAuthClient as OAuthClient
@@ -55,9 +50,6 @@ from ._httpx_transport import send_flow as send_flow
 from ._httpx_transport import send_request as send_request
 from ._renewal import TokenStore as TokenStore
 from ._signers import OAuth1Signer, OflySigner
-
-if TYPE_CHECKING:
-    pass
 
 __all__ = [
     "DEFAULT_DEADLINE",
