@@ -187,8 +187,10 @@ def sign_base_string(
 
         key = rsa_key if isinstance(rsa_key, RSAPrivateKey) else load_private_key(rsa_key)
         raw = key.sign(message, hash_name or "")
-        return binascii.b2a_base64(raw, newline=False).decode("ascii")
-    return hmac_signature(base_string, hash_name or "", client_secret, token_secret)
+    else:
+        secret = signing_key(client_secret, token_secret).encode("ascii")
+        raw = _hmac_digest(secret, message, _HASHES[hash_name or ""])
+    return binascii.b2a_base64(raw, newline=False).decode("ascii")
 
 
 def hmac_signature(base_string: str, hash_name: str, client_secret: str, token_secret: str) -> str:
