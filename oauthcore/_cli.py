@@ -231,9 +231,10 @@ def _demo(out: Callable[[str], None]) -> None:
 
 def _demo_oauth2(out: Callable[[str], None]) -> None:
     """RFC 6749 §4.1 with PKCE, then a refresh after the token is revoked (RFC 6750 §3.1)."""
-    from urllib.parse import parse_qsl, urlsplit
+    from urllib.parse import urlsplit
 
     from . import oauth2
+    from ._encoding import decode_form
 
     out("\n\noauthcore demo, part 2: OAuth 2.0 authorization code with PKCE, and a refresh")
     client = oauth2.ClientConfig(
@@ -245,7 +246,7 @@ def _demo_oauth2(out: Callable[[str], None]) -> None:
     )
     clock = 1_700_000_000
     url, pending = oauth2.build_authorization_url(client, scope="read")
-    query = dict(parse_qsl(urlsplit(url).query))
+    query = dict(decode_form(urlsplit(url).query))
     out("\n5. authorization request (§4.1.1): state and an S256 PKCE challenge by default")
     out(f"   GET {urlsplit(url).path}?" + "&".join(f"{name}=..." for name in query))
     saved = json.dumps(pending.to_dict())  # what the web app keeps in the user's session
@@ -255,7 +256,7 @@ def _demo_oauth2(out: Callable[[str], None]) -> None:
     tokens = iter(("2YotnFZFEjr1zCsicMWpAA", "8xLOxBtZp8"))
 
     def authorization_server(request: Request) -> Response:
-        form = dict(parse_qsl(request.body.decode("ascii")))
+        form = dict(decode_form(request.body))
         expected = oauth2.basic_authorization("s6BhdRkqt3", "gX1fBat3bV")
         if not hmac.compare_digest(request.header("Authorization") or "", expected):
             return Response(status=401, body=b'{"error": "invalid_client"}')
@@ -283,7 +284,7 @@ def _demo_oauth2(out: Callable[[str], None]) -> None:
     request = oauth2.build_authorization_code_request(
         client, code.code, code_verifier=restored.code_verifier
     )
-    fields = sorted(dict(parse_qsl(request.body.decode())))
+    fields = sorted(dict(decode_form(request.body)))
     out(f"\n7. token request (§4.1.3): POST {request.url} with {fields}")
     token = drive(
         oauth2.token_flow(request, now=lambda: clock, requested_scope=restored.scope),
@@ -296,12 +297,10 @@ def _demo_oauth2(out: Callable[[str], None]) -> None:
     def resource_server(request: Request) -> Response:
         if request.url.endswith("/token"):
             return authorization_server(request)
-        presented = (request.header("Authorization") or "").removeprefix("Bearer ")
-        if presented in revoked:
+        if oauth2.extract_bearer_token(request) in revoked:
             out("   resource: 401 invalid_token (the token was revoked)")
-            return Response(
-                status=401, headers=(("WWW-Authenticate", 'Bearer error="invalid_token"'),)
-            )
+            challenge = oauth2.build_www_authenticate(error="invalid_token")
+            return Response(status=401, headers=(("WWW-Authenticate", challenge),))
         out("   resource: 200 with the new token")
         return Response(status=200, body=b'{"name": "alice"}')
 

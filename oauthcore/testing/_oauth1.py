@@ -15,13 +15,19 @@ import hmac
 import secrets
 from urllib.parse import urlsplit
 
-from .._encoding import encode_form
 from ..errors import VerificationError
 from ..http import Request, Response
 from ..oauth1 import Consumer, VerifiedRequest, verify_request
 from ._model import TokenKind
 from ._store import Store
-from ._wire import form_params, form_response, json_response, path_of, query_params, text_response
+from ._wire import (
+    form_params,
+    form_response,
+    json_response,
+    path_of,
+    query_params,
+    redirect_response,
+)
 
 __all__ = ["access_token", "authorize", "problem", "request_token", "resource"]
 
@@ -116,13 +122,9 @@ def authorize(store: Store, request: Request) -> Response:
     verifier = secrets.token_urlsafe(16)
     store.update(token, username=user.username, verifier=verifier)
     pairs = [("oauth_token", token.value), ("oauth_verifier", verifier)]
-    if token.callback in (None, "oob"):
+    if token.callback is None or token.callback == "oob":
         return form_response(pairs)
-    callback = token.callback or ""
-    separator = "&" if "?" in callback else "?"
-    return text_response(
-        "", status=302, headers=(("Location", f"{callback}{separator}{encode_form(pairs)}"),)
-    )
+    return redirect_response(token.callback, pairs)
 
 
 def access_token(store: Store, request: Request) -> Response:

@@ -20,7 +20,6 @@ import re
 from dataclasses import replace
 from urllib.parse import unquote_plus, urlsplit
 
-from .._encoding import encode_form
 from ..errors import OAuthServerError
 from ..http import Request, Response
 from ..oauth2 import verify_pkce
@@ -34,8 +33,8 @@ from ._wire import (
     json_response,
     oauth2_error,
     query_params,
+    redirect_response,
     single,
-    text_response,
 )
 
 __all__ = ["authenticate_client", "authorize", "token"]
@@ -136,12 +135,6 @@ def _scope(client: OAuth2Client, requested: str | None) -> tuple[str, ...]:
     return scope
 
 
-def _redirect(uri: str, pairs: list[tuple[str, str]]) -> Response:
-    separator = "&" if "?" in uri else "?"
-    location = f"{uri}{separator}{encode_form(pairs)}"
-    return text_response("", status=302, headers=(("Location", location),))
-
-
 def authorize(
     store: Store, request: Request, issuer: str, *, forced_error: str | None = None
 ) -> Response:
@@ -166,7 +159,7 @@ def authorize(
         pairs = [("error", code), ("error_description", description)]
         if state is not None:
             pairs.append(("state", state))
-        return _redirect(uri, [*pairs, ("iss", issuer)])
+        return redirect_response(uri, [*pairs, ("iss", issuer)])
 
     if forced_error is not None:
         return error(forced_error, "injected fault")
@@ -212,7 +205,7 @@ def authorize(
     pairs = [("code", code)]
     if state is not None:
         pairs.append(("state", state))
-    return _redirect(uri, [*pairs, ("iss", issuer)])
+    return redirect_response(uri, [*pairs, ("iss", issuer)])
 
 
 def token(store: Store, request: Request, *, expired: bool = False) -> Response:

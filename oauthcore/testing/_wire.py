@@ -11,6 +11,7 @@ from collections.abc import Iterable
 from .._encoding import decode_form, encode_form
 from ..errors import ProtocolError
 from ..http import Request, Response
+from ..oauth1.placement import is_form_content_type
 
 __all__ = [
     "BadRequest",
@@ -18,6 +19,7 @@ __all__ = [
     "json_response",
     "oauth2_error",
     "query_params",
+    "redirect_response",
     "single",
     "text_response",
 ]
@@ -67,6 +69,15 @@ def form_response(pairs: Iterable[tuple[str, str]], *, status: int = 200) -> Res
     )
 
 
+def redirect_response(uri: str, pairs: Iterable[tuple[str, str]]) -> Response:
+    """A 302 to ``uri`` with ``pairs`` form-encoded onto its query (RFC 6749 §4.1.2, RFC 5849
+    §2.2)."""
+    separator = "&" if "?" in uri else "?"
+    return text_response(
+        "", status=302, headers=(("Location", f"{uri}{separator}{encode_form(pairs)}"),)
+    )
+
+
 def oauth2_error(
     error: str,
     description: str | None = None,
@@ -94,8 +105,8 @@ def query_params(request: Request) -> list[tuple[str, str]]:
 
 
 def is_form(request: Request) -> bool:
-    content_type = request.header("Content-Type") or ""
-    return content_type.partition(";")[0].strip().lower() == "application/x-www-form-urlencoded"
+    """True if the request's body is declared form-encoded (parameters allowed)."""
+    return is_form_content_type(request.header("Content-Type"))
 
 
 def form_params(request: Request) -> list[tuple[str, str]]:
