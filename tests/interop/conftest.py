@@ -29,7 +29,7 @@ import threading
 from collections.abc import Callable, Generator, Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import IO, Any
+from typing import IO, Any, NamedTuple
 
 import pytest
 import requests
@@ -48,16 +48,44 @@ LIFETIME = 600
 """The providers' own hard limit, in seconds, should this process vanish without cleanup."""
 SEND_TIMEOUT = 10.0
 
+
+class ProviderSpec(NamedTuple):
+    """A provider module and the docstring of the session fixture that runs it."""
+
+    module: str
+    doc: str
+
+
 PROVIDERS = {
-    "oauthlib_oauth1_provider": "interop.providers.oauth1_oauthlib",
-    "dot_provider": "interop.providers.dot_server",
-    "ofly_rauth_provider": "interop.providers.ofly_rauth",
-    "authlib_oauth2_provider": "interop.providers.authlib_oauth2",
-    "authlib_oauth1_provider": "interop.providers.authlib_oauth1",
-    "aioauth_provider": "interop.providers.aioauth_server",
-    "php_oauth_provider": "interop.providers.php_oauth",
+    "oauthlib_oauth1_provider": ProviderSpec(
+        "interop.providers.oauth1_oauthlib",
+        "oauthlib's OAuth 1.0a server endpoints (``providers/oauth1_oauthlib.py``).",
+    ),
+    "dot_provider": ProviderSpec(
+        "interop.providers.dot_server", "django-oauth-toolkit (``providers/dot_server.py``)."
+    ),
+    "ofly_rauth_provider": ProviderSpec(
+        "interop.providers.ofly_rauth",
+        "An Ofly verifier on rauth 0.7.3's signing code (``providers/ofly_rauth.py``).",
+    ),
+    "authlib_oauth2_provider": ProviderSpec(
+        "interop.providers.authlib_oauth2",
+        "Authlib's Flask OAuth 2.0 server (``providers/authlib_oauth2.py``).",
+    ),
+    "authlib_oauth1_provider": ProviderSpec(
+        "interop.providers.authlib_oauth1",
+        "Authlib's Flask OAuth 1.0a server (``providers/authlib_oauth1.py``).",
+    ),
+    "aioauth_provider": ProviderSpec(
+        "interop.providers.aioauth_server",
+        "aioauth's AuthorizationServer behind aiohttp.web (``providers/aioauth_server.py``).",
+    ),
+    "php_oauth_provider": ProviderSpec(
+        "interop.providers.php_oauth",
+        "PHP's PECL oauth OAuthProvider under ``php -S`` (``providers/php_oauth.py``).",
+    ),
 }
-"""Fixture name → provider module."""
+"""Fixture name → provider module and fixture docstring; each gets a session fixture below."""
 
 Send = Callable[[Request], Response]
 Exchange = tuple[Request, Response | BaseException]
@@ -65,6 +93,16 @@ Exchange = tuple[Request, Response | BaseException]
 EXCHANGES = pytest.StashKey[list[Exchange]]()
 """The exchanges ``send`` performed for a test, shown in its report if it fails."""
 SHOWN_EXCHANGES = 3
+
+USER = "alice"
+"""The resource owner: the providers log this user in on the ``X-Test-User`` header."""
+
+
+def json_object(response: Response) -> dict[str, object]:
+    """The response body, a JSON object."""
+    data = json.loads(response.body)
+    assert isinstance(data, dict)
+    return data
 
 
 @dataclass(frozen=True)
@@ -86,7 +124,7 @@ class _Launch:
 
     def __init__(self, fixture: str) -> None:
         self.fixture = fixture
-        self.module = PROVIDERS[fixture]
+        self.module = PROVIDERS[fixture].module
         self.name = self.module.rpartition(".")[2]
         self.stderr: IO[bytes] = tempfile.TemporaryFile()  # noqa: SIM115 (closed in stop())
         self.lines: queue.Queue[bytes] = queue.Queue()
@@ -213,46 +251,19 @@ def _provider(launches: dict[str, _Launch], fixture: str) -> RunningProvider:
     pytest.skip(message)
 
 
-@pytest.fixture(scope="session")
-def oauthlib_oauth1_provider(_interop_launches: dict[str, _Launch]) -> RunningProvider:
-    """oauthlib's OAuth 1.0a server endpoints (``providers/oauth1_oauthlib.py``)."""
-    return _provider(_interop_launches, "oauthlib_oauth1_provider")
+def _provider_fixture(fixture: str, doc: str) -> Callable[..., RunningProvider]:
+    """The session fixture ``fixture``: the provider of that name, started with the others."""
+
+    def provider(_interop_launches: dict[str, _Launch]) -> RunningProvider:
+        return _provider(_interop_launches, fixture)
+
+    provider.__name__ = provider.__qualname__ = fixture
+    provider.__doc__ = doc
+    return pytest.fixture(scope="session", name=fixture)(provider)
 
 
-@pytest.fixture(scope="session")
-def dot_provider(_interop_launches: dict[str, _Launch]) -> RunningProvider:
-    """django-oauth-toolkit (``providers/dot_server.py``)."""
-    return _provider(_interop_launches, "dot_provider")
-
-
-@pytest.fixture(scope="session")
-def ofly_rauth_provider(_interop_launches: dict[str, _Launch]) -> RunningProvider:
-    """An Ofly verifier on rauth 0.7.3's signing code (``providers/ofly_rauth.py``)."""
-    return _provider(_interop_launches, "ofly_rauth_provider")
-
-
-@pytest.fixture(scope="session")
-def authlib_oauth2_provider(_interop_launches: dict[str, _Launch]) -> RunningProvider:
-    """Authlib's Flask OAuth 2.0 server (``providers/authlib_oauth2.py``)."""
-    return _provider(_interop_launches, "authlib_oauth2_provider")
-
-
-@pytest.fixture(scope="session")
-def authlib_oauth1_provider(_interop_launches: dict[str, _Launch]) -> RunningProvider:
-    """Authlib's Flask OAuth 1.0a server (``providers/authlib_oauth1.py``)."""
-    return _provider(_interop_launches, "authlib_oauth1_provider")
-
-
-@pytest.fixture(scope="session")
-def aioauth_provider(_interop_launches: dict[str, _Launch]) -> RunningProvider:
-    """aioauth's AuthorizationServer behind aiohttp.web (``providers/aioauth_server.py``)."""
-    return _provider(_interop_launches, "aioauth_provider")
-
-
-@pytest.fixture(scope="session")
-def php_oauth_provider(_interop_launches: dict[str, _Launch]) -> RunningProvider:
-    """PHP's PECL oauth OAuthProvider under ``php -S`` (``providers/php_oauth.py``)."""
-    return _provider(_interop_launches, "php_oauth_provider")
+for _fixture, _spec in PROVIDERS.items():
+    globals()[_fixture] = _provider_fixture(_fixture, _spec.doc)
 
 
 @pytest.fixture(scope="session")

@@ -10,8 +10,6 @@ flow with oauthcore's builders, parsers and ``credentials_flow`` under
 
 from __future__ import annotations
 
-import json
-from collections.abc import Callable
 from dataclasses import replace
 from urllib.parse import parse_qsl
 
@@ -19,9 +17,8 @@ import pytest
 
 from oauthcore.errors import TokenResponseError
 from oauthcore.flows import drive
-from oauthcore.http import Request, Response
+from oauthcore.http import Request
 from oauthcore.oauth1 import (
-    ClientCredentials,
     Placement,
     SignatureMethod,
     TokenCredentials,
@@ -34,19 +31,21 @@ from oauthcore.oauth1 import (
 )
 from oauthcore.rsa import RSAPrivateKey, load_private_key
 
-from .conftest import RunningProvider
+from .conftest import USER, RunningProvider, Send, json_object
+from .oauth1_helpers import (
+    CALLBACK,
+    FORM_TYPE,
+    dance,
+    oauth1_client,
+    temporary_credentials,
+)
 
-Send = Callable[[Request], Response]
-
-CALLBACK = "http://127.0.0.1:9/callback?from=interop"
-USER = "alice"
 # Repeated names, "+" as a space, reserved characters escaped and not (checklist E3, E6).
 QUERY = "a=2&a=1&c=x+y&d=%7E%2A%3B&e=f%3Dg"
 QUERY_PARAMS = [["a", "1"], ["a", "2"], ["c", "x y"], ["d", "~*;"], ["e", "f=g"]]
 # Authlib flattens the form body (form.to_dict(flat=True)): no repeated names here.
 FORM = "name=J%C3%BCrgen&plus=a%2Bb&space=a+b&empty="
 FORM_PARAMS = [["empty", ""], ["name", "Jürgen"], ["plus", "a+b"], ["space", "a b"]]
-FORM_TYPE = (("Content-Type", "application/x-www-form-urlencoded"),)
 METHODS = [SignatureMethod.HMAC_SHA1, SignatureMethod.RSA_SHA1, SignatureMethod.PLAINTEXT]
 
 
@@ -60,55 +59,6 @@ def rsa_key(provider: RunningProvider) -> RSAPrivateKey:
     return load_private_key(provider.clients["relaxed"]["rsa_private_key"])
 
 
-def _client(
-    provider: RunningProvider, rsa_key: RSAPrivateKey, method: SignatureMethod
-) -> ClientCredentials:
-    data = provider.clients["relaxed"]
-    return ClientCredentials(
-        key=data["key"],
-        secret=data["secret"],
-        signature_method=method,
-        rsa_key=rsa_key if method.is_rsa else None,
-    )
-
-
-def _json(response: Response) -> dict[str, object]:
-    data = json.loads(response.body)
-    assert isinstance(data, dict)
-    return data
-
-
-def _temporary(
-    send: Send, provider: RunningProvider, client: ClientCredentials, placement: Placement
-) -> TokenCredentials:
-    request = build_temporary_credentials_request(
-        provider.endpoints["request_token"], client, callback=CALLBACK, placement=placement
-    )
-    return drive(credentials_flow(request, temporary=True), send)
-
-
-def _dance(
-    send: Send, provider: RunningProvider, client: ClientCredentials, placement: Placement
-) -> TokenCredentials:
-    """RFC 5849 §2: temporary credentials, authorization, callback, token credentials."""
-    temporary = _temporary(send, provider, client, placement)
-    url = build_authorization_url(provider.endpoints["authorize"], temporary)
-    answer = send(Request(method="GET", url=url, headers=(("X-Test-User", USER),)))
-    assert answer.status == 302
-    location = answer.header("Location")
-    assert location is not None
-    assert location.startswith(CALLBACK + "&")
-    callback = parse_authorization_callback(location, expected_token=temporary.token)
-    request = build_token_request(
-        provider.endpoints["access_token"],
-        client,
-        temporary,
-        verifier=callback.verifier,
-        placement=placement,
-    )
-    return drive(credentials_flow(request, temporary=False), send)
-
-
 @pytest.mark.checklist("C2", "E3", "E6")
 @pytest.mark.parametrize("placement", list(Placement), ids=str)
 @pytest.mark.parametrize("method", METHODS, ids=lambda m: m.value)
@@ -120,8 +70,8 @@ def test_redirection_flow_and_resource_requests(
     placement: Placement,
 ) -> None:
     assert method.value in provider.clients["relaxed"]["signature_methods"]
-    client = _client(provider, rsa_key, method)
-    token = _dance(send, provider, client, placement)
+    client = oauth1_client(provider, method, rsa_key=rsa_key)
+    token = dance(send, provider, client, placement)
     assert token.secret
     resource = provider.endpoints["resource"]
 
@@ -134,7 +84,7 @@ def test_redirection_flow_and_resource_requests(
             )
         )
         assert answer.status == 200
-        assert _json(answer) == {
+        assert json_object(answer) == {
             "user": USER,
             "client_key": client.key,
             "signature_method": method.value,
@@ -153,7 +103,7 @@ def test_redirection_flow_and_resource_requests(
         )
     )
     assert answer.status == 200
-    assert _json(answer)["params"] == sorted(QUERY_PARAMS + FORM_PARAMS)
+    assert json_object(answer)["params"] == sorted(QUERY_PARAMS + FORM_PARAMS)
 
 
 def test_authlib_confirms_the_callback_with_a_capital_true(
@@ -166,7 +116,7 @@ def test_authlib_confirms_the_callback_with_a_capital_true(
     compares it case-insensitively (OAuth 1.0a is still recognised, checklist J8), which is
     why every dance above succeeds. When this test fails, Authlib sends ``true``.
     """
-    client = _client(provider, rsa_key, SignatureMethod.HMAC_SHA1)
+    client = oauth1_client(provider, SignatureMethod.HMAC_SHA1, rsa_key=rsa_key)
     request = build_temporary_credentials_request(
         provider.endpoints["request_token"], client, callback=CALLBACK
     )
@@ -178,8 +128,8 @@ def test_authlib_confirms_the_callback_with_a_capital_true(
 def test_a_replayed_request_is_refused(
     send: Send, provider: RunningProvider, rsa_key: RSAPrivateKey
 ) -> None:
-    client = _client(provider, rsa_key, SignatureMethod.HMAC_SHA1)
-    token = _dance(send, provider, client, Placement.HEADER)
+    client = oauth1_client(provider, SignatureMethod.HMAC_SHA1, rsa_key=rsa_key)
+    token = dance(send, provider, client, Placement.HEADER)
     signed = sign_request(Request(method="GET", url=provider.endpoints["resource"]), client, token)
     assert send(signed).status == 200
     assert send(signed).status == 401  # same nonce and timestamp (RFC 5849 §3.3)
@@ -189,7 +139,7 @@ def test_a_replayed_request_is_refused(
 def test_a_wrong_client_secret_is_refused(
     send: Send, provider: RunningProvider, rsa_key: RSAPrivateKey, method: SignatureMethod
 ) -> None:
-    client = _client(provider, rsa_key, method)
+    client = oauth1_client(provider, method, rsa_key=rsa_key)
     if method.is_rsa:
         # The secret is not part of an RSA signature (RFC 5849 §3.4.3): tamper the request.
         request = build_temporary_credentials_request(
@@ -200,7 +150,7 @@ def test_a_wrong_client_secret_is_refused(
     else:
         wrong = replace(client, secret=client.secret + "x")
         with pytest.raises(TokenResponseError) as caught:
-            _temporary(send, provider, wrong, Placement.HEADER)
+            temporary_credentials(send, provider, wrong, Placement.HEADER)
         assert caught.value.status == 401
         return
     assert answer.status == 401
@@ -210,8 +160,8 @@ def test_a_token_from_a_finished_dance_cannot_be_redeemed_twice(
     send: Send, provider: RunningProvider, rsa_key: RSAPrivateKey
 ) -> None:
     # RFC 5849 §2.3: the temporary credentials are spent once exchanged.
-    client = _client(provider, rsa_key, SignatureMethod.HMAC_SHA1)
-    temporary = _temporary(send, provider, client, Placement.HEADER)
+    client = oauth1_client(provider, SignatureMethod.HMAC_SHA1, rsa_key=rsa_key)
+    temporary = temporary_credentials(send, provider, client, Placement.HEADER)
     url = build_authorization_url(provider.endpoints["authorize"], temporary)
     location = send(Request(method="GET", url=url, headers=(("X-Test-User", USER),))).header(
         "Location"
@@ -243,7 +193,7 @@ def test_authlib_flask_refuses_a_non_ascii_query(
     endpoints hand Authlib the URI as received, and there the same request passes. When this
     test fails, Authlib has fixed it: drop ``RawUriServer`` and ``RawUriProtector``.
     """
-    client = _client(provider, rsa_key, SignatureMethod.HMAC_SHA1)
+    client = oauth1_client(provider, SignatureMethod.HMAC_SHA1, rsa_key=rsa_key)
     assert not client.key.isascii()
 
     def temporary_request(url: str) -> Request:

@@ -8,9 +8,7 @@ requests with ``sign_request``; ``requests`` is only the transport (the ``send``
 
 from __future__ import annotations
 
-import json
 import re
-from collections.abc import Callable
 from urllib.parse import parse_qsl
 
 import pytest
@@ -18,27 +16,29 @@ from oauthlib import oauth1
 
 from oauthcore.errors import TokenResponseError
 from oauthcore.flows import drive
-from oauthcore.http import Request, Response
+from oauthcore.http import Request
 from oauthcore.oauth1 import (
     ClientCredentials,
     Placement,
     SignatureMethod,
-    TokenCredentials,
     build_authorization_url,
     build_temporary_credentials_request,
     build_token_request,
     credentials_flow,
-    parse_authorization_callback,
     sign_request,
 )
 from oauthcore.rsa import RSAPrivateKey, load_private_key
 
-from .conftest import RunningProvider
+from .conftest import USER, RunningProvider, Send, json_object
+from .oauth1_helpers import (
+    CALLBACK,
+    FORM_TYPE,
+    approve,
+    dance,
+    endpoint,
+    oauth1_client,
+)
 
-Send = Callable[[Request], Response]
-
-CALLBACK = "http://127.0.0.1:9/callback?from=interop"
-USER = "alice"
 # Repeated names, non-ASCII (upper- and lower-case hex), "+" as a space, reserved characters
 # escaped and not, ";" as data rather than a separator, a name without "=" (checklist E3, E4,
 # E6, F9).
@@ -62,7 +62,6 @@ FORM_PARAMS = [
     ["plus", "a+b"],
     ["space", "a b"],
 ]
-FORM_TYPE = (("Content-Type", "application/x-www-form-urlencoded"),)
 
 
 @pytest.fixture(scope="module")
@@ -73,77 +72,6 @@ def provider(oauthlib_oauth1_provider: RunningProvider) -> RunningProvider:
 @pytest.fixture(scope="module")
 def rsa_key(provider: RunningProvider) -> RSAPrivateKey:
     return load_private_key(provider.clients["relaxed"]["rsa_private_key"])
-
-
-def _client(
-    provider: RunningProvider, rsa_key: RSAPrivateKey, method: SignatureMethod, *, which: str
-) -> ClientCredentials:
-    data = provider.clients[which]
-    return ClientCredentials(
-        key=data["key"],
-        secret=data["secret"],
-        signature_method=method,
-        rsa_key=rsa_key if method.is_rsa else None,
-    )
-
-
-def _endpoint(provider: RunningProvider, name: str, *, strict: bool = False) -> str:
-    return provider.endpoints[f"strict_{name}" if strict else name]
-
-
-def _json(response: Response) -> dict[str, object]:
-    data = json.loads(response.body)
-    assert isinstance(data, dict)
-    return data
-
-
-def _authorize(send: Send, url: str) -> Response:
-    """The resource owner's visit: the provider logs the test user in and approves."""
-    return send(Request(method="GET", url=url, headers=(("X-Test-User", USER),)))
-
-
-def _dance(
-    send: Send,
-    provider: RunningProvider,
-    client: ClientCredentials,
-    placement: Placement,
-    *,
-    strict: bool = False,
-) -> TokenCredentials:
-    """RFC 5849 §2: temporary credentials, authorization, callback, token credentials."""
-    temporary = drive(
-        credentials_flow(
-            build_temporary_credentials_request(
-                _endpoint(provider, "request_token", strict=strict),
-                client,
-                callback=CALLBACK,
-                placement=placement,
-            ),
-            temporary=True,
-        ),
-        send,
-    )
-    answer = _authorize(
-        send, build_authorization_url(_endpoint(provider, "authorize", strict=strict), temporary)
-    )
-    assert answer.status == 302
-    location = answer.header("Location")
-    assert location is not None
-    assert location.startswith(CALLBACK + "&")
-    callback = parse_authorization_callback(location, expected_token=temporary.token)
-    return drive(
-        credentials_flow(
-            build_token_request(
-                _endpoint(provider, "access_token", strict=strict),
-                client,
-                temporary,
-                verifier=callback.verifier,
-                placement=placement,
-            ),
-            temporary=False,
-        ),
-        send,
-    )
 
 
 METHODS = list(SignatureMethod)
@@ -166,10 +94,10 @@ def test_redirection_flow_and_resource_requests(
     # a client whose secret needs none.
     plaintext_elsewhere = method is SignatureMethod.PLAINTEXT and placement is not Placement.HEADER
     which = "unreserved" if plaintext_elsewhere else "relaxed"
-    client = _client(provider, rsa_key, method, which=which)
-    token = _dance(send, provider, client, placement)
+    client = oauth1_client(provider, method, rsa_key=rsa_key, which=which)
+    token = dance(send, provider, client, placement)
     assert token.secret
-    resource = _endpoint(provider, "resource")
+    resource = endpoint(provider, "resource")
 
     # A GET whose query is signed and sent as built (not for the body placement: RFC 5849
     # §3.5.2 puts the parameters in a form body, which a GET does not have).
@@ -180,7 +108,7 @@ def test_redirection_flow_and_resource_requests(
             )
         )
         assert answer.status == 200
-        data = _json(answer)
+        data = json_object(answer)
         assert data["user"] == USER
         assert data["client_key"] == client.key
         assert data["signature_method"] == method.value
@@ -198,7 +126,7 @@ def test_redirection_flow_and_resource_requests(
         )
     )
     assert answer.status == 200
-    data = _json(answer)
+    data = json_object(answer)
     assert data["user"] == USER
     assert data["params"] == sorted(QUERY_PARAMS + FORM_PARAMS)
 
@@ -215,12 +143,12 @@ def test_json_body_is_signed_with_a_body_hash(
     method: SignatureMethod,
     placement: Placement,
 ) -> None:
-    client = _client(provider, rsa_key, method, which="relaxed")
-    token = _dance(send, provider, client, Placement.HEADER)
+    client = oauth1_client(provider, method, rsa_key=rsa_key, which="relaxed")
+    token = dance(send, provider, client, Placement.HEADER)
     signed = sign_request(
         Request(
             method="PUT",
-            url=_endpoint(provider, "resource"),
+            url=endpoint(provider, "resource"),
             headers=(("Content-Type", "application/json"),),
             body=b'{"note": "not form-encoded"}',
         ),
@@ -232,7 +160,7 @@ def test_json_body_is_signed_with_a_body_hash(
     assert "oauth_body_hash" in carried
     answer = send(signed)
     assert answer.status == 200
-    assert _json(answer)["params"] == []
+    assert json_object(answer)["params"] == []
 
 
 @pytest.mark.checklist("J1")
@@ -242,19 +170,19 @@ def test_strict_default_validator_accepts_oauthcore_nonces(
 ) -> None:
     # oauthlib's RequestValidator defaults: keys, tokens, nonces and verifiers must be 20-30
     # characters of [A-Za-z0-9], timestamps within 600 s. Only enforce_ssl is off.
-    client = _client(provider, rsa_key, SignatureMethod.HMAC_SHA1, which="strict")
-    token = _dance(send, provider, client, placement, strict=True)
+    client = oauth1_client(provider, SignatureMethod.HMAC_SHA1, rsa_key=rsa_key, which="strict")
+    token = dance(send, provider, client, placement, strict=True)
     for _ in range(3):
         answer = send(
             sign_request(
-                Request(method="GET", url=_endpoint(provider, "resource", strict=True) + "?q=1"),
+                Request(method="GET", url=endpoint(provider, "resource", strict=True) + "?q=1"),
                 client,
                 token,
                 placement=placement,
             )
         )
         assert answer.status == 200
-        assert _json(answer)["user"] == USER
+        assert json_object(answer)["user"] == USER
     header = sign_request(Request(method="GET", url="http://127.0.0.1/"), client, token)
     nonce = re.search(r'oauth_nonce="([^"]*)"', header.header("Authorization") or "")
     assert nonce is not None
@@ -264,17 +192,17 @@ def test_strict_default_validator_accepts_oauthcore_nonces(
 def test_out_of_band_callback(
     send: Send, provider: RunningProvider, rsa_key: RSAPrivateKey
 ) -> None:
-    client = _client(provider, rsa_key, SignatureMethod.HMAC_SHA1, which="relaxed")
+    client = oauth1_client(provider, SignatureMethod.HMAC_SHA1, rsa_key=rsa_key, which="relaxed")
     temporary = drive(
         credentials_flow(
             build_temporary_credentials_request(
-                _endpoint(provider, "request_token"), client, callback="oob", version=True
+                endpoint(provider, "request_token"), client, callback="oob", version=True
             ),
             temporary=True,
         ),
         send,
     )
-    answer = _authorize(send, build_authorization_url(_endpoint(provider, "authorize"), temporary))
+    answer = approve(send, build_authorization_url(endpoint(provider, "authorize"), temporary))
     # With "oob" the provider shows the verifier instead of redirecting (RFC 5849 §2.2).
     assert answer.status == 200
     shown = dict(parse_qsl(answer.body.decode()))
@@ -282,7 +210,7 @@ def test_out_of_band_callback(
     token = drive(
         credentials_flow(
             build_token_request(
-                _endpoint(provider, "access_token"),
+                endpoint(provider, "access_token"),
                 client,
                 temporary,
                 verifier=shown["oauth_verifier"],
@@ -291,7 +219,7 @@ def test_out_of_band_callback(
         ),
         send,
     )
-    signed = sign_request(Request(method="GET", url=_endpoint(provider, "resource")), client, token)
+    signed = sign_request(Request(method="GET", url=endpoint(provider, "resource")), client, token)
     assert send(signed).status == 200
 
 
@@ -299,10 +227,10 @@ def test_out_of_band_callback(
 def test_realm_in_the_header(send: Send, provider: RunningProvider, rsa_key: RSAPrivateKey) -> None:
     # realm is an RFC 2617 quoted-string (quotes and backslashes escaped) and is not signed
     # (RFC 5849 §3.4.1.3.1, §3.5.1).
-    client = _client(provider, rsa_key, SignatureMethod.HMAC_SHA1, which="relaxed")
-    token = _dance(send, provider, client, Placement.HEADER)
+    client = oauth1_client(provider, SignatureMethod.HMAC_SHA1, rsa_key=rsa_key, which="relaxed")
+    token = dance(send, provider, client, Placement.HEADER)
     signed = sign_request(
-        Request(method="GET", url=_endpoint(provider, "resource") + "?x=1"),
+        Request(method="GET", url=endpoint(provider, "resource") + "?x=1"),
         client,
         token,
         realm='Photos "and" \\ more',
@@ -311,7 +239,7 @@ def test_realm_in_the_header(send: Send, provider: RunningProvider, rsa_key: RSA
     assert header.startswith('OAuth realm="Photos \\"and\\" \\\\ more", ')
     answer = send(signed)
     assert answer.status == 200
-    assert _json(answer)["params"] == [["x", "1"]]
+    assert json_object(answer)["params"] == [["x", "1"]]
 
 
 def test_provider_refuses_a_wrong_client_secret(
@@ -321,7 +249,7 @@ def test_provider_refuses_a_wrong_client_secret(
     data = provider.clients["relaxed"]
     client = ClientCredentials(key=data["key"], secret=data["secret"] + "x")
     request = build_temporary_credentials_request(
-        _endpoint(provider, "request_token"), client, callback=CALLBACK
+        endpoint(provider, "request_token"), client, callback=CALLBACK
     )
     with pytest.raises(TokenResponseError) as caught:
         drive(credentials_flow(request, temporary=True), send)
@@ -337,10 +265,10 @@ def test_provider_refuses_a_wrong_client_secret(
 def test_provider_refuses_a_tampered_resource_request(
     send: Send, provider: RunningProvider, rsa_key: RSAPrivateKey, method: SignatureMethod
 ) -> None:
-    client = _client(provider, rsa_key, method, which="relaxed")
-    token = _dance(send, provider, client, Placement.HEADER)
+    client = oauth1_client(provider, method, rsa_key=rsa_key, which="relaxed")
+    token = dance(send, provider, client, Placement.HEADER)
     signed = sign_request(
-        Request(method="GET", url=_endpoint(provider, "resource") + "?amount=1"), client, token
+        Request(method="GET", url=endpoint(provider, "resource") + "?amount=1"), client, token
     )
     tampered = Request(
         method=signed.method, url=signed.url.replace("=1", "=9"), headers=signed.headers
@@ -353,9 +281,9 @@ def test_provider_refuses_a_tampered_resource_request(
 def test_provider_refuses_a_replayed_request(
     send: Send, provider: RunningProvider, rsa_key: RSAPrivateKey
 ) -> None:
-    client = _client(provider, rsa_key, SignatureMethod.HMAC_SHA1, which="relaxed")
-    token = _dance(send, provider, client, Placement.HEADER)
-    signed = sign_request(Request(method="GET", url=_endpoint(provider, "resource")), client, token)
+    client = oauth1_client(provider, SignatureMethod.HMAC_SHA1, rsa_key=rsa_key, which="relaxed")
+    token = dance(send, provider, client, Placement.HEADER)
+    signed = sign_request(Request(method="GET", url=endpoint(provider, "resource")), client, token)
     assert send(signed).status == 200
     assert send(signed).status == 401  # same nonce and timestamp (RFC 5849 §3.3)
 

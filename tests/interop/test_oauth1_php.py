@@ -15,8 +15,6 @@ no body hash, and no form body outside POST. The other tests avoid those cases.
 
 from __future__ import annotations
 
-import json
-from collections.abc import Callable
 from urllib.parse import parse_qsl, urlsplit
 
 import pytest
@@ -30,25 +28,27 @@ from oauthcore.oauth1 import (
     ClientCredentials,
     Placement,
     SignatureMethod,
-    TokenCredentials,
     base_string_uri,
     build_authorization_url,
     build_temporary_credentials_request,
     build_token_request,
     credentials_flow,
-    parse_authorization_callback,
     parse_authorization_header,
     sign_request,
     signature_base_string,
 )
 from oauthcore.rsa import RSAPrivateKey, load_private_key
 
-from .conftest import RunningProvider
+from .conftest import USER, RunningProvider, Send, json_object
+from .oauth1_helpers import (
+    CALLBACK,
+    FORM_TYPE,
+    approve,
+    dance,
+    oauth1_client,
+    temporary_credentials,
+)
 
-Send = Callable[[Request], Response]
-
-CALLBACK = "http://127.0.0.1:9/callback?from=interop"
-USER = "alice"
 # Non-ASCII (upper- and lower-case hex), "+" as a space, reserved characters escaped and not,
 # ";" as data rather than a separator, a name without "=" (checklist E3, E4, F9). No name
 # twice and none shared with the form: PHP keeps one value per name (see the PECL tests).
@@ -63,7 +63,6 @@ QUERY_PARAMS = [
 ]
 FORM = "name=J%C3%BCrgen&plus=a%2Bb&space=a+b&empty="
 FORM_PARAMS = [["empty", ""], ["name", "Jürgen"], ["plus", "a+b"], ["space", "a b"]]
-FORM_TYPE = (("Content-Type", "application/x-www-form-urlencoded"),)
 
 METHODS = [SignatureMethod.HMAC_SHA1, SignatureMethod.HMAC_SHA256, SignatureMethod.PLAINTEXT]
 PLACEMENTS = list(Placement)
@@ -72,19 +71,6 @@ PLACEMENTS = list(Placement)
 @pytest.fixture(scope="module")
 def provider(php_oauth_provider: RunningProvider) -> RunningProvider:
     return php_oauth_provider
-
-
-def _client(
-    provider: RunningProvider, method: SignatureMethod = SignatureMethod.HMAC_SHA1
-) -> ClientCredentials:
-    data = provider.clients["relaxed"]
-    return ClientCredentials(key=data["key"], secret=data["secret"], signature_method=method)
-
-
-def _json(response: Response) -> dict[str, object]:
-    data = json.loads(response.body)
-    assert isinstance(data, dict)
-    return data
 
 
 def _problem(response: Response) -> dict[str, str]:
@@ -101,47 +87,6 @@ def _problem(response: Response) -> dict[str, str]:
     return fields
 
 
-def _authorize(send: Send, url: str) -> Response:
-    """The resource owner's visit: the provider logs the test user in and approves."""
-    return send(Request(method="GET", url=url, headers=(("X-Test-User", USER),)))
-
-
-def _temporary(
-    send: Send,
-    provider: RunningProvider,
-    client: ClientCredentials,
-    placement: Placement = Placement.HEADER,
-) -> TokenCredentials:
-    request = build_temporary_credentials_request(
-        provider.endpoints["request_token"], client, callback=CALLBACK, placement=placement
-    )
-    return drive(credentials_flow(request, temporary=True), send)
-
-
-def _dance(
-    send: Send,
-    provider: RunningProvider,
-    client: ClientCredentials,
-    placement: Placement = Placement.HEADER,
-) -> TokenCredentials:
-    """RFC 5849 §2: temporary credentials, authorization, callback, token credentials."""
-    temporary = _temporary(send, provider, client, placement)
-    answer = _authorize(send, build_authorization_url(provider.endpoints["authorize"], temporary))
-    assert answer.status == 302
-    location = answer.header("Location")
-    assert location is not None
-    assert location.startswith(CALLBACK + "&")
-    callback = parse_authorization_callback(location, expected_token=temporary.token)
-    request = build_token_request(
-        provider.endpoints["access_token"],
-        client,
-        temporary,
-        verifier=callback.verifier,
-        placement=placement,
-    )
-    return drive(credentials_flow(request, temporary=False), send)
-
-
 @pytest.mark.checklist("C2", "E3", "E4", "F5", "F9")
 @pytest.mark.parametrize("placement", PLACEMENTS, ids=str)
 @pytest.mark.parametrize("method", METHODS, ids=lambda m: m.value)
@@ -152,8 +97,8 @@ def test_redirection_flow_and_resource_requests(
     assert method.value in data["signature_methods"]
     assert placement.value in data["placements"]
     # The relaxed secret needs escaping everywhere, PLAINTEXT in the query and body included.
-    client = _client(provider, method)
-    token = _dance(send, provider, client, placement)
+    client = oauth1_client(provider, method)
+    token = dance(send, provider, client, placement)
     assert token.secret
     resource = provider.endpoints["resource"]
 
@@ -166,7 +111,7 @@ def test_redirection_flow_and_resource_requests(
             )
         )
         assert answer.status == 200
-        data = _json(answer)
+        data = json_object(answer)
         assert data["user"] == USER
         assert data["client_key"] == client.key
         assert data["signature_method"] == method.value
@@ -185,14 +130,14 @@ def test_redirection_flow_and_resource_requests(
         )
     )
     assert answer.status == 200
-    data = _json(answer)
+    data = json_object(answer)
     assert data["user"] == USER
     assert data["method"] == "POST"
     assert data["params"] == sorted(QUERY_PARAMS + FORM_PARAMS)
 
 
 def test_out_of_band_callback(send: Send, provider: RunningProvider) -> None:
-    client = _client(provider)
+    client = oauth1_client(provider)
     temporary = drive(
         credentials_flow(
             build_temporary_credentials_request(
@@ -202,7 +147,7 @@ def test_out_of_band_callback(send: Send, provider: RunningProvider) -> None:
         ),
         send,
     )
-    answer = _authorize(send, build_authorization_url(provider.endpoints["authorize"], temporary))
+    answer = approve(send, build_authorization_url(provider.endpoints["authorize"], temporary))
     # With "oob" the provider shows the verifier instead of redirecting (RFC 5849 §2.2).
     assert answer.status == 200
     shown = dict(parse_qsl(answer.body.decode()))
@@ -227,8 +172,8 @@ def test_out_of_band_callback(send: Send, provider: RunningProvider) -> None:
 def test_realm_in_the_header(send: Send, provider: RunningProvider) -> None:
     # realm is an RFC 2617 quoted-string and is not signed (RFC 5849 §3.4.1.3.1, §3.5.1);
     # OAuthProvider reads only the oauth_* parameters of the header.
-    client = _client(provider)
-    token = _dance(send, provider, client)
+    client = oauth1_client(provider)
+    token = dance(send, provider, client)
     signed = sign_request(
         Request(method="GET", url=provider.endpoints["resource"] + "?x=1"),
         client,
@@ -240,21 +185,21 @@ def test_realm_in_the_header(send: Send, provider: RunningProvider) -> None:
     )
     answer = send(signed)
     assert answer.status == 200
-    assert _json(answer)["params"] == [["x", "1"]]
+    assert json_object(answer)["params"] == [["x", "1"]]
 
 
 @pytest.mark.checklist("F5")
 def test_host_is_signed_as_sent(send: Send, provider: RunningProvider) -> None:
     # OAuthProvider rebuilds the signed URL from the Host header as received, with its port.
-    client = _client(provider)
-    token = _dance(send, provider, client)
+    client = oauth1_client(provider)
+    token = dance(send, provider, client)
     port = urlsplit(provider.base_url).port
     signed = sign_request(
         Request(method="GET", url=f"http://localhost:{port}/resource?x=1"), client, token
     )
     answer = send(signed)
     assert answer.status == 200
-    assert _json(answer)["user"] == USER
+    assert json_object(answer)["user"] == USER
 
 
 def test_provider_refuses_a_wrong_client_secret(send: Send, provider: RunningProvider) -> None:
@@ -262,15 +207,15 @@ def test_provider_refuses_a_wrong_client_secret(send: Send, provider: RunningPro
     data = provider.clients["relaxed"]
     client = ClientCredentials(key=data["key"], secret=data["secret"] + "x")
     with pytest.raises(TokenResponseError) as caught:
-        _temporary(send, provider, client)
+        temporary_credentials(send, provider, client)
     assert caught.value.status == 401
     assert "signature_invalid" in str(caught.value)
 
 
 def test_provider_refuses_a_wrong_verifier(send: Send, provider: RunningProvider) -> None:
-    client = _client(provider)
-    temporary = _temporary(send, provider, client)
-    approval = _authorize(send, build_authorization_url(provider.endpoints["authorize"], temporary))
+    client = oauth1_client(provider)
+    temporary = temporary_credentials(send, provider, client)
+    approval = approve(send, build_authorization_url(provider.endpoints["authorize"], temporary))
     assert approval.status == 302
     request = build_token_request(
         provider.endpoints["access_token"], client, temporary, verifier="not-the-verifier"
@@ -290,8 +235,8 @@ def test_provider_refuses_a_wrong_verifier(send: Send, provider: RunningProvider
 def test_provider_refuses_a_tampered_resource_request(
     send: Send, provider: RunningProvider, method: SignatureMethod
 ) -> None:
-    client = _client(provider, method)
-    token = _dance(send, provider, client)
+    client = oauth1_client(provider, method)
+    token = dance(send, provider, client)
     signed = sign_request(
         Request(method="GET", url=provider.endpoints["resource"] + "?amount=1"), client, token
     )
@@ -306,8 +251,8 @@ def test_provider_refuses_a_tampered_resource_request(
 
 
 def test_provider_refuses_a_replayed_request(send: Send, provider: RunningProvider) -> None:
-    client = _client(provider)
-    token = _dance(send, provider, client)
+    client = oauth1_client(provider)
+    token = dance(send, provider, client)
     signed = sign_request(Request(method="GET", url=provider.endpoints["resource"]), client, token)
     assert send(signed).status == 200
     replayed = send(signed)  # same nonce and timestamp (RFC 5849 §3.3)
@@ -326,8 +271,8 @@ def test_pecl_keeps_one_value_per_parameter_name(send: Send, provider: RunningPr
     has only the last ``a`` of the query, and a name in both the query and the form body only
     once (the query's). oauthcore signs all of them (checklist E6), so PECL refuses.
     """
-    client = _client(provider)
-    token = _dance(send, provider, client)
+    client = oauth1_client(provider)
+    token = dance(send, provider, client)
     resource = provider.endpoints["resource"]
     answer = send(sign_request(Request(method="GET", url=f"{resource}?a=2&a=1"), client, token))
     assert answer.status == 401
@@ -349,8 +294,8 @@ def test_pecl_signs_parameter_names_as_php_renamed_them(
 
     OAuthProvider signs the renamed parameter, so a name with a dot never verifies.
     """
-    client = _client(provider)
-    token = _dance(send, provider, client)
+    client = oauth1_client(provider)
+    token = dance(send, provider, client)
     url = provider.endpoints["resource"] + "?a.b=1"
     answer = send(sign_request(Request(method="GET", url=url), client, token))
     assert answer.status == 401
@@ -401,7 +346,7 @@ def test_pecl_verifies_no_rsa_and_no_sha512(
     )
     assert method.value not in provider.clients["relaxed"]["signature_methods"]
     with pytest.raises(TokenResponseError) as caught:
-        _temporary(send, provider, client)
+        temporary_credentials(send, provider, client)
     assert caught.value.status == status
     assert problem in str(caught.value)
 
@@ -418,7 +363,7 @@ def test_pecl_uses_the_secrets_as_given(
     registered, and a correct signature is refused there although both sides build the same
     base string. Only secrets that need escaping are affected.
     """
-    client = _client(provider, method)
+    client = oauth1_client(provider, method)
     request = build_temporary_credentials_request(
         provider.endpoints["verbatim_request_token"], client, callback=CALLBACK
     )
@@ -435,7 +380,7 @@ def test_pecl_uses_the_secrets_as_given(
     assert problem["debug_sbs"] == ours
 
     # The same client at the endpoint whose handler encodes the secret.
-    assert _temporary(send, provider, client).token
+    assert temporary_credentials(send, provider, client).token
 
 
 def test_pecl_does_not_check_the_body_hash(send: Send, provider: RunningProvider) -> None:
@@ -445,8 +390,8 @@ def test_pecl_does_not_check_the_body_hash(send: Send, provider: RunningProvider
     ``oauth_body_hash`` as a plain parameter and never hashes the body, so a changed body is
     accepted.
     """
-    client = _client(provider)
-    token = _dance(send, provider, client)
+    client = oauth1_client(provider)
+    token = dance(send, provider, client)
     signed = sign_request(
         Request(
             method="PUT",
@@ -463,7 +408,7 @@ def test_pecl_does_not_check_the_body_hash(send: Send, provider: RunningProvider
     )
     answer = send(changed)
     assert answer.status == 200
-    assert _json(answer)["params"] == []
+    assert json_object(answer)["params"] == []
 
 
 def test_pecl_reads_a_form_body_only_in_a_post(send: Send, provider: RunningProvider) -> None:
@@ -472,8 +417,8 @@ def test_pecl_reads_a_form_body_only_in_a_post(send: Send, provider: RunningProv
     RFC 5849 §3.4.1.3.1 signs a form body whatever the method; with the body placement
     (§3.5.2) a PUT's oauth_* parameters are not seen at all.
     """
-    client = _client(provider)
-    token = _dance(send, provider, client)
+    client = oauth1_client(provider)
+    token = dance(send, provider, client)
     for method, status in (("POST", 200), ("PUT", 400)):
         signed = sign_request(
             Request(

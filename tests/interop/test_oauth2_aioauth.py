@@ -15,11 +15,9 @@ the RFCs are pinned by tests whose docstrings say so and what to do when they st
 
 from __future__ import annotations
 
-import json
-from collections.abc import Callable
 from dataclasses import replace
+from functools import partial
 from typing import Any
-from urllib.parse import parse_qsl, urlsplit
 
 import pytest
 
@@ -36,14 +34,11 @@ from oauthcore.errors import (
     UnsupportedGrantTypeError,
 )
 from oauthcore.flows import drive
-from oauthcore.http import Request, Response
+from oauthcore.http import Request
 from oauthcore.oauth2 import (
-    AuthorizationCode,
-    AuthorizedResponse,
     BearerPlacement,
     ClientAuthMethod,
     ClientConfig,
-    PendingAuthorization,
     PkceMethod,
     Token,
     authorized_request_flow,
@@ -53,17 +48,30 @@ from oauthcore.oauth2 import (
     build_grant_request,
     build_password_request,
     build_refresh_request,
-    build_token_endpoint_request,
     parse_authorization_response,
     parse_www_authenticate,
     pkce_challenge,
     token_flow,
 )
 
-from .conftest import RunningProvider
+from .conftest import USER, RunningProvider, Send, json_object
+from .oauth2_helpers import (
+    authorize,
+    bare_me,
+    code_token,
+    endpoint_post,
+    introspect,
+    me,
+    oauth2_client,
+    password_token,
+    query,
+    revoke,
+    visit,
+)
 
-Send = Callable[[Request], Response]
-USER = "alice"
+# aioauth has no RFC 9207 support (and no metadata to say so): iss cannot be required.
+_client = partial(oauth2_client, issuer_sends_iss=False)
+_password_token = partial(password_token, issuer_sends_iss=False)
 
 
 @pytest.fixture(scope="module")
@@ -71,113 +79,8 @@ def provider(aioauth_provider: RunningProvider) -> RunningProvider:
     return aioauth_provider
 
 
-def _client(provider: RunningProvider, name: str, **changes: Any) -> ClientConfig:
-    data = provider.clients[name]
-    client = ClientConfig(
-        client_id=data["client_id"],
-        client_secret=data["client_secret"] or None,
-        authorization_endpoint=provider.endpoints["authorize"],
-        token_endpoint=provider.endpoints["token"],
-        redirect_uri=data.get("redirect_uri"),
-        issuer=provider.endpoints["issuer"],
-        # aioauth has no RFC 9207 support (and no metadata to say so): iss cannot be required.
-        issuer_sends_iss=False,
-    )
-    return replace(client, **changes) if changes else client
-
-
-def _json(response: Response) -> dict[str, object]:
-    data = json.loads(response.body)
-    assert isinstance(data, dict)
-    return data
-
-
-def _visit(send: Send, url: str, *, deny: bool = False) -> str:
-    """The user's visit: the provider logs the test user in, skips consent, redirects."""
-    headers: tuple[tuple[str, str], ...] = (("X-Test-User", USER),)
-    if deny:
-        headers += (("X-Test-Deny", "1"),)
-    answer = send(Request(method="GET", url=url, headers=headers))
-    assert answer.status == 302
-    location = answer.header("Location")
-    assert location is not None
-    return location
-
-
-def _query(location: str) -> dict[str, str]:
-    return dict(parse_qsl(urlsplit(location).query, keep_blank_values=True))
-
-
-def _authorize(
-    send: Send, client: ClientConfig, **options: Any
-) -> tuple[AuthorizationCode, PendingAuthorization]:
-    url, pending = build_authorization_url(client, scope="read write", **options)
-    location = _visit(send, url)
-    return parse_authorization_response(location, pending, client=client), pending
-
-
-def _code_token(send: Send, client: ClientConfig, **options: Any) -> Token:
-    code, pending = _authorize(send, client, **options)
-    request = build_authorization_code_request(
-        client, code.code, code_verifier=pending.code_verifier
-    )
-    return drive(token_flow(request, requested_scope=pending.scope), send)
-
-
-def _password_token(send: Send, provider: RunningProvider, scope: str = "read write") -> Token:
-    user = provider.clients["user"]
-    request = build_password_request(
-        _client(provider, "password"), user["username"], user["password"], scope=scope
-    )
-    return drive(token_flow(request), send)
-
-
-def _me(
-    send: Send,
-    provider: RunningProvider,
-    token: Token,
-    client: ClientConfig,
-    *,
-    resource: str = "resource",
-    **options: Any,
-) -> AuthorizedResponse:
-    request = Request(method="GET", url=provider.endpoints[resource])
-    return drive(authorized_request_flow(request, token, client, **options), send)
-
-
-def _bare_me(send: Send, provider: RunningProvider, access_token: str) -> Response:
-    """The resource with this access token in the header, and no renewal."""
-    headers = (("Authorization", f"Bearer {access_token}"),)
-    return send(Request(method="GET", url=provider.endpoints["resource"], headers=headers))
-
-
-def _endpoint_post(
-    send: Send, client: ClientConfig, url: str, params: list[tuple[str, str]]
-) -> Response:
-    """An authenticated form POST to another endpoint of the authorization server."""
-    return send(build_token_endpoint_request(client, params, url=url))
-
-
-def _revoke(
-    send: Send, provider: RunningProvider, client: ClientConfig, token: str, hint: str = ""
-) -> Response:
-    # RFC 7009 §2.1: token, an optional token_type_hint, with client authentication.
-    params = [("token", token)] + ([("token_type_hint", hint)] if hint else [])
-    return _endpoint_post(send, client, provider.endpoints["revoke"], params)
-
-
-def _introspect(
-    send: Send, provider: RunningProvider, client: ClientConfig, token: str, hint: str = ""
-) -> dict[str, object]:
-    # RFC 7662 §2.1: token, an optional token_type_hint, with client authentication.
-    params = [("token", token)] + ([("token_type_hint", hint)] if hint else [])
-    answer = _endpoint_post(send, client, provider.endpoints["introspect"], params)
-    assert answer.status == 200
-    return _json(answer)
-
-
 def _active(send: Send, provider: RunningProvider, client: ClientConfig, token: str) -> bool:
-    active = _introspect(send, provider, client, token, "access_token")["active"]
+    active = introspect(send, provider, client, token, "access_token")["active"]
     assert isinstance(active, bool)
     return active
 
@@ -193,7 +96,7 @@ def test_authorization_code_with_pkce(send: Send, provider: RunningProvider, nam
         ClientAuthMethod.CLIENT_SECRET_BASIC if name == "confidential" else ClientAuthMethod.NONE
     )
     assert client.effective_auth_method is expected
-    code, pending = _authorize(send, client)
+    code, pending = authorize(send, client)
     assert pending.code_challenge_method is PkceMethod.S256
     assert code.iss is None  # aioauth has no RFC 9207 support
 
@@ -207,10 +110,10 @@ def test_authorization_code_with_pkce(send: Send, provider: RunningProvider, nam
     assert not token.scope_changed
     assert token.expires_at is not None
 
-    outcome = _me(send, provider, token, client)
+    outcome = me(send, provider, token, client)
     assert outcome.response.status == 200
     assert not outcome.renewed
-    assert _json(outcome.response) == {
+    assert json_object(outcome.response) == {
         "user": USER,
         "client_id": client.client_id,
         "method": "GET",
@@ -229,8 +132,8 @@ def test_aioauth_sends_no_iss(send: Send, provider: RunningProvider) -> None:
     """
     client = _client(provider, "public")
     url, pending = build_authorization_url(client)
-    location = _visit(send, url)
-    assert "iss" not in _query(location)
+    location = visit(send, url)
+    assert "iss" not in query(location)
     with pytest.raises(IssuerMismatchError):
         parse_authorization_response(
             location, pending, client=replace(client, issuer_sends_iss=True)
@@ -243,7 +146,7 @@ def test_state_of_any_visible_characters_round_trips(send: Send, provider: Runni
     # RFC 6749 A.5: state is 1*VSCHAR; aioauth percent-encodes it into the redirect.
     client = _client(provider, "public")
     state = 'st ate/+%"<x>&=;~'  # printable ASCII, reserved characters included
-    code, pending = _authorize(send, client, state=state)
+    code, pending = authorize(send, client, state=state)
     assert code.state == state == pending.state
 
 
@@ -251,7 +154,7 @@ def test_state_of_any_visible_characters_round_trips(send: Send, provider: Runni
 def test_a_state_that_is_not_ours_is_refused(send: Send, provider: RunningProvider) -> None:
     client = _client(provider, "public")
     url, pending = build_authorization_url(client)
-    location = _visit(send, url)
+    location = visit(send, url)
     other = replace(pending, state=pending.state + "x")
     with pytest.raises(StateMismatchError):
         parse_authorization_response(location, other, client=client)
@@ -260,8 +163,8 @@ def test_a_state_that_is_not_ours_is_refused(send: Send, provider: RunningProvid
 def test_plain_pkce(send: Send, provider: RunningProvider) -> None:
     # Only when asked for (RFC 7636 §4.2); aioauth supports it.
     client = _client(provider, "public")
-    token = _code_token(send, client, pkce=PkceMethod.PLAIN)
-    assert _me(send, provider, token, client).response.status == 200
+    token = code_token(send, client, pkce=PkceMethod.PLAIN)
+    assert me(send, provider, token, client).response.status == 200
 
 
 @pytest.mark.checklist("B8")
@@ -270,7 +173,7 @@ def test_a_public_client_without_pkce_is_refused(send: Send, provider: RunningPr
     # aioauth leaves PKCE optional; the provider's response type requires it of public clients.
     client = _client(provider, "public")
     url, pending = build_authorization_url(client, pkce=None)
-    location = _visit(send, url)
+    location = visit(send, url)
     with pytest.raises(InvalidRequestError) as caught:
         parse_authorization_response(location, pending, client=client)
     assert caught.value.error_description is not None
@@ -290,7 +193,7 @@ def test_aioauth_answers_a_wrong_code_verifier_with_mismatching_state(
     it. The code is still refused. When this test fails, aioauth has fixed it.
     """
     client = _client(provider, "confidential")
-    code, pending = _authorize(send, client)
+    code, pending = authorize(send, client)
     assert pending.code_verifier is not None
     wrong = pending.code_verifier[:-1] + ("A" if pending.code_verifier[-1] != "A" else "B")
     request = build_authorization_code_request(client, code.code, code_verifier=wrong)
@@ -304,7 +207,7 @@ def test_aioauth_answers_a_wrong_code_verifier_with_mismatching_state(
 def test_a_missing_code_verifier_is_invalid_request(send: Send, provider: RunningProvider) -> None:
     # The code was bound to a challenge (RFC 7636 §4.4): redeeming it needs the verifier.
     client = _client(provider, "confidential")
-    code, _ = _authorize(send, client)
+    code, _ = authorize(send, client)
     with pytest.raises(InvalidRequestError):
         drive(token_flow(build_authorization_code_request(client, code.code)), send)
 
@@ -327,7 +230,7 @@ def test_aioauth_ignores_a_code_challenge_without_a_method(
     # oauthcore never sends a challenge without its method (nor lets extra= add one): by hand.
     challenge = pkce_challenge("v" * 43, PkceMethod.PLAIN)
     code = parse_authorization_response(
-        _visit(send, f"{url}&code_challenge={challenge}"), pending, client=client
+        visit(send, f"{url}&code_challenge={challenge}"), pending, client=client
     )
     token = drive(token_flow(build_authorization_code_request(client, code.code)), send)
     assert token.access_token
@@ -336,7 +239,7 @@ def test_aioauth_ignores_a_code_challenge_without_a_method(
 @pytest.mark.checklist("B13")
 def test_code_is_single_use(send: Send, provider: RunningProvider) -> None:
     client = _client(provider, "confidential")
-    code, pending = _authorize(send, client)
+    code, pending = authorize(send, client)
     request = build_authorization_code_request(
         client, code.code, code_verifier=pending.code_verifier
     )
@@ -348,7 +251,7 @@ def test_code_is_single_use(send: Send, provider: RunningProvider) -> None:
 def test_code_is_bound_to_its_client(send: Send, provider: RunningProvider) -> None:
     # RFC 6749 §4.1.3: the code was issued to "public"; "confidential" may not redeem it.
     owner = _client(provider, "public")
-    code, pending = _authorize(send, owner)
+    code, pending = authorize(send, owner)
     thief = _client(provider, "confidential")
     request = build_authorization_code_request(
         thief, code.code, code_verifier=pending.code_verifier
@@ -370,7 +273,7 @@ def test_aioauth_does_not_compare_the_redirect_uri_at_the_token_endpoint(
     client = _client(provider, "confidential")
     other = provider.clients["confidential"]["redirect_uris"][1]
     assert other != client.redirect_uri
-    code, pending = _authorize(send, client)
+    code, pending = authorize(send, client)
     request = build_authorization_code_request(
         replace(client, redirect_uri=other), code.code, code_verifier=pending.code_verifier
     )
@@ -382,8 +285,8 @@ def test_access_denied_is_a_typed_error(send: Send, provider: RunningProvider) -
     # RFC 6749 §4.1.2.1 access_denied, as a redirect with the state.
     client = _client(provider, "public")
     url, pending = build_authorization_url(client)
-    location = _visit(send, url, deny=True)
-    assert _query(location)["state"] == pending.state
+    location = visit(send, url, deny=True)
+    assert query(location)["state"] == pending.state
     with pytest.raises(AccessDeniedError) as caught:
         parse_authorization_response(location, pending, client=client)
     assert caught.value.error == "access_denied"
@@ -394,7 +297,7 @@ def test_an_unknown_scope_is_invalid_scope(send: Send, provider: RunningProvider
     client = _client(provider, "public")
     url, pending = build_authorization_url(client, scope="read admin")
     with pytest.raises(InvalidScopeError):
-        parse_authorization_response(_visit(send, url), pending, client=client)
+        parse_authorization_response(visit(send, url), pending, client=client)
 
 
 def test_authorization_needs_a_logged_in_user(send: Send, provider: RunningProvider) -> None:
@@ -414,7 +317,7 @@ def test_authorization_needs_a_logged_in_user(send: Send, provider: RunningProvi
     ids=["unknown-client", "unregistered-redirect-uri"],
 )
 def test_a_bad_client_or_redirect_uri_is_not_redirected(
-    send: Send, provider: RunningProvider, change: dict[str, str], status: int, error: str
+    send: Send, provider: RunningProvider, change: dict[str, Any], status: int, error: str
 ) -> None:
     # RFC 6749 §4.1.2.1: the user is told, never sent to an unverified redirect URI. aioauth
     # answers with JSON (its error key is "description", see test_aioauth_error_bodies_...).
@@ -423,7 +326,7 @@ def test_a_bad_client_or_redirect_uri_is_not_redirected(
     answer = send(Request(method="GET", url=url, headers=(("X-Test-User", USER),)))
     assert answer.status == status
     assert answer.header("Location") is None
-    assert _json(answer)["error"] == error
+    assert json_object(answer)["error"] == error
 
 
 def test_aioauth_redirects_an_unsupported_response_type_to_any_uri(
@@ -442,10 +345,10 @@ def test_aioauth_redirects_an_unsupported_response_type_to_any_uri(
     elsewhere = "http://127.0.0.1:9/elsewhere"
     client = _client(provider, "public", client_id="nobody", redirect_uri=elsewhere)
     url, pending = build_authorization_url(client, response_type="token")
-    location = _visit(send, url)
+    location = visit(send, url)
     assert location.startswith(elsewhere + "?")
-    assert _query(location)["error"] == "unsupported_response_type"
-    assert _query(location)["state"] == pending.state
+    assert query(location)["error"] == "unsupported_response_type"
+    assert query(location)["state"] == pending.state
 
 
 # The token endpoint: client authentication and errors.
@@ -454,7 +357,7 @@ def test_aioauth_redirects_an_unsupported_response_type_to_any_uri(
 @pytest.mark.checklist("B13", "E5")
 def test_wrong_client_secret_is_invalid_client(send: Send, provider: RunningProvider) -> None:
     good = _client(provider, "confidential")
-    code, pending = _authorize(send, good)
+    code, pending = authorize(send, good)
     for client in (
         replace(good, client_secret=(good.client_secret or "") + "x"),
         replace(good, client_secret=None, auth_method=ClientAuthMethod.NONE),  # no secret at all
@@ -488,10 +391,10 @@ def test_aioauth_error_bodies_say_description_not_error_description(
     request = build_password_request(client, user["username"], user["password"], scope="admin")
     answer = send(request)
     assert answer.status == 400
-    assert _json(answer) == {"error": "invalid_scope", "description": "", "error_uri": ""}
+    assert json_object(answer) == {"error": "invalid_scope", "description": "", "error_uri": ""}
     wrong = replace(client, client_secret=(client.client_secret or "") + "x")
     answer = send(build_password_request(wrong, user["username"], user["password"]))
-    body = _json(answer)
+    body = json_object(answer)
     assert body["error"] == "invalid_client"
     assert body["description"]
     assert "error_description" not in body
@@ -586,9 +489,9 @@ def test_client_credentials(send: Send, provider: RunningProvider) -> None:
         client = _client(provider, "service", auth_method=method)
         token = drive(token_flow(build_client_credentials_request(client, scope="read")), send)
         assert token.scope == ("read",)
-        outcome = _me(send, provider, token, client)
+        outcome = me(send, provider, token, client)
         assert outcome.response.status == 200
-        assert _json(outcome.response)["user"] is None
+        assert json_object(outcome.response)["user"] is None
 
 
 @pytest.mark.checklist("G8")
@@ -608,12 +511,12 @@ def test_aioauth_issues_a_refresh_token_with_client_credentials(
     token = drive(token_flow(build_client_credentials_request(client, scope="read")), send)
     assert token.refresh_token is not None
 
-    assert _revoke(send, provider, client, token.access_token).status == 204
+    assert revoke(send, provider, client, token.access_token).status == 204
     with pytest.raises(UnauthorizedClientError):
-        _me(send, provider, token, client, renew_with_client_credentials=True)
+        me(send, provider, token, client, renew_with_client_credentials=True)
     without = replace(token, refresh_token=None)
     # The scope again: without one aioauth grants none (see the next test).
-    outcome = _me(send, provider, without, client, renew_with_client_credentials=True, scope="read")
+    outcome = me(send, provider, without, client, renew_with_client_credentials=True, scope="read")
     assert outcome.renewed
     assert outcome.response.status == 200
     assert outcome.token.access_token != token.access_token
@@ -632,7 +535,7 @@ def test_aioauth_grants_an_empty_scope_when_none_is_asked_for(
     client = _client(provider, "service")
     token = drive(token_flow(build_client_credentials_request(client)), send)
     assert token.scope == ()
-    outcome = _me(send, provider, token, client)
+    outcome = me(send, provider, token, client)
     assert outcome.response.status == 403
     assert not outcome.renewed
 
@@ -650,7 +553,7 @@ def test_refresh_rotates_and_the_old_refresh_token_is_invalid_grant(
     assert token.expires_at is not None
     stored: list[Token] = []
     later = token.expires_at + 1  # the clock says the token has expired: renew before use
-    outcome = _me(send, provider, token, client, on_token=stored.append, now=lambda: later)
+    outcome = me(send, provider, token, client, on_token=stored.append, now=lambda: later)
     assert outcome.renewed
     assert outcome.response.status == 200
     assert stored == [outcome.token]
@@ -662,7 +565,7 @@ def test_refresh_rotates_and_the_old_refresh_token_is_invalid_grant(
     # revoked flag per grant in aioauth's model)...
     with pytest.raises(InvalidGrantError):
         drive(token_flow(build_refresh_request(client, token.refresh_token)), send)
-    assert _bare_me(send, provider, token.access_token).status == 401
+    assert bare_me(send, provider, token.access_token).status == 401
     # ...while the rotated one still works (aioauth has no reuse detection).
     again = drive(token_flow(build_refresh_request(client, rotated.refresh_token)), send)
     assert again.refresh_token not in (None, rotated.refresh_token)
@@ -673,7 +576,7 @@ def test_a_public_client_refreshes_with_its_client_id(
 ) -> None:
     # RFC 6749 §6 with §3.2.1: a public client identifies itself with client_id only.
     client = _client(provider, "public")
-    token = _code_token(send, client)
+    token = code_token(send, client)
     assert token.refresh_token
     renewed = drive(token_flow(build_refresh_request(client, token.refresh_token)), send)
     assert sorted(renewed.scope or ()) == ["read", "write"]
@@ -714,7 +617,7 @@ def test_refresh_after_401_for_an_expired_access_token(
     send: Send, provider: RunningProvider
 ) -> None:
     client = _client(provider, "confidential")
-    token = _code_token(send, client)
+    token = code_token(send, client)
     # Expired on the server only: oauthcore still thinks it valid and sends it, gets 401
     # with error="invalid_token", refreshes once and replays once.
     expire = Request.build(
@@ -723,8 +626,8 @@ def test_refresh_after_401_for_an_expired_access_token(
         headers={"Content-Type": "application/x-www-form-urlencoded"},
         body=f"token={token.access_token}",
     )
-    assert _json(send(expire)) == {"expired": 1}
-    outcome = _me(send, provider, token, client)
+    assert json_object(send(expire)) == {"expired": 1}
+    outcome = me(send, provider, token, client)
     assert outcome.renewed
     assert outcome.response.status == 200
     assert outcome.token.access_token != token.access_token
@@ -742,7 +645,7 @@ def test_bearer_in_the_header(send: Send, provider: RunningProvider) -> None:
         request = Request(method=method, url=provider.endpoints["resource"])
         outcome = drive(authorized_request_flow(request, token, client), send)
         assert outcome.response.status == 200
-        assert _json(outcome.response)["method"] == method
+        assert json_object(outcome.response)["method"] == method
 
 
 @pytest.mark.checklist("E9")
@@ -768,7 +671,7 @@ def test_insufficient_scope_is_returned_as_is(send: Send, provider: RunningProvi
     # RFC 6750 §3.1: 403 insufficient_scope; never a reason to refresh.
     client = _client(provider, "password")
     token = _password_token(send, provider, scope="read")
-    outcome = _me(send, provider, token, client, resource="resource_write")
+    outcome = me(send, provider, token, client, resource="resource_write")
     assert outcome.response.status == 403
     assert not outcome.renewed
     (challenge,) = parse_www_authenticate(outcome.response.header("WWW-Authenticate") or "")
@@ -778,7 +681,7 @@ def test_insufficient_scope_is_returned_as_is(send: Send, provider: RunningProvi
 def test_an_unknown_token_gets_an_invalid_token_challenge(
     send: Send, provider: RunningProvider
 ) -> None:
-    answer = _bare_me(send, provider, "not-a-token")
+    answer = bare_me(send, provider, "not-a-token")
     assert answer.status == 401
     (challenge,) = parse_www_authenticate(answer.header("WWW-Authenticate") or "")
     assert challenge.error == "invalid_token"
@@ -800,7 +703,7 @@ def test_introspection_and_revocation(send: Send, provider: RunningProvider) -> 
     token = _password_token(send, provider)
     assert token.refresh_token
     assert token.expires_at is not None
-    facts = _introspect(send, provider, client, token.access_token, "access_token")
+    facts = introspect(send, provider, client, token.access_token, "access_token")
     # RFC 7662 §2.2: active is required, the rest optional. aioauth sends scope, client_id,
     # token_type and a non-standard expires_in (the lifetime, not what is left); no exp.
     assert facts == {
@@ -816,10 +719,10 @@ def test_introspection_and_revocation(send: Send, provider: RunningProvider) -> 
     # Revoking the access token revokes its refresh token too (RFC 7009 §2.1 allows it;
     # aioauth's model has one revoked flag): the next use gets 401 invalid_token, and the
     # refresh oauthcore then tries is invalid_grant, terminally (checklist G4).
-    assert _revoke(send, provider, client, token.access_token).status == 204
+    assert revoke(send, provider, client, token.access_token).status == 204
     assert not _active(send, provider, client, token.access_token)
     with pytest.raises(InvalidGrantError):
-        _me(send, provider, token, client)
+        me(send, provider, token, client)
 
 
 def test_revoking_a_refresh_token_ends_the_grant(send: Send, provider: RunningProvider) -> None:
@@ -827,7 +730,7 @@ def test_revoking_a_refresh_token_ends_the_grant(send: Send, provider: RunningPr
     client = _client(provider, "password")
     token = _password_token(send, provider)
     assert token.refresh_token
-    assert _revoke(send, provider, client, token.refresh_token, "refresh_token").status == 204
+    assert revoke(send, provider, client, token.refresh_token, "refresh_token").status == 204
     assert not _active(send, provider, client, token.access_token)
     with pytest.raises(InvalidGrantError):
         drive(token_flow(build_refresh_request(client, token.refresh_token)), send)
@@ -836,14 +739,14 @@ def test_revoking_a_refresh_token_ends_the_grant(send: Send, provider: RunningPr
 def test_a_public_client_revokes_its_own_token(send: Send, provider: RunningProvider) -> None:
     # RFC 7009 §2.1: a public client identifies itself with client_id.
     client = _client(provider, "public")
-    token = _code_token(send, client)
-    assert _revoke(send, provider, client, token.access_token).status == 204
-    assert _bare_me(send, provider, token.access_token).status == 401
+    token = code_token(send, client)
+    assert revoke(send, provider, client, token.access_token).status == 204
+    assert bare_me(send, provider, token.access_token).status == 401
 
 
 def test_revoking_an_unknown_token_succeeds(send: Send, provider: RunningProvider) -> None:
     # RFC 7009 §2.2: an invalid token is no error (here 204, see above).
-    answer = _revoke(send, provider, _client(provider, "password"), "not-a-token")
+    answer = revoke(send, provider, _client(provider, "password"), "not-a-token")
     assert answer.status == 204
 
 
@@ -860,7 +763,7 @@ def test_aioauth_does_not_refuse_revoking_another_clients_token(
     owner = _client(provider, "password")
     token = _password_token(send, provider)
     other = _client(provider, "service")
-    assert _revoke(send, provider, other, token.access_token).status == 204
+    assert revoke(send, provider, other, token.access_token).status == 204
     assert _active(send, provider, owner, token.access_token)
 
 
@@ -878,11 +781,11 @@ def test_aioauth_does_not_search_past_a_wrong_token_type_hint(
     """
     client = _client(provider, "password")
     token = _password_token(send, provider)
-    assert _introspect(send, provider, client, token.access_token) == {"active": False}
-    assert _revoke(send, provider, client, token.access_token, "refresh_token").status == 204
+    assert introspect(send, provider, client, token.access_token) == {"active": False}
+    assert revoke(send, provider, client, token.access_token, "refresh_token").status == 204
     assert _active(send, provider, client, token.access_token)
     assert token.refresh_token
-    assert _introspect(send, provider, client, token.refresh_token)["active"] is True
+    assert introspect(send, provider, client, token.refresh_token)["active"] is True
 
 
 def test_introspection_by_another_client_is_inactive(send: Send, provider: RunningProvider) -> None:
@@ -901,11 +804,11 @@ def test_introspection_needs_client_authentication(send: Send, provider: Running
         replace(client, client_secret=(client.client_secret or "") + "x"),
         _client(provider, "public"),
     ):
-        answer = _endpoint_post(
+        answer = endpoint_post(
             send,
             caller,
             provider.endpoints["introspect"],
             [("token", token.access_token), ("token_type_hint", "access_token")],
         )
         assert answer.status == 401
-        assert _json(answer)["error"] == "invalid_client"
+        assert json_object(answer)["error"] == "invalid_client"

@@ -15,11 +15,8 @@ when they start failing.
 
 from __future__ import annotations
 
-import json
-from collections.abc import Callable
 from dataclasses import replace
-from typing import Any
-from urllib.parse import parse_qsl, urlsplit
+from functools import partial
 
 import pytest
 import requests
@@ -35,14 +32,11 @@ from oauthcore.errors import (
     UnauthorizedClientError,
 )
 from oauthcore.flows import drive
-from oauthcore.http import Request, Response
+from oauthcore.http import Request
 from oauthcore.oauth2 import (
-    AuthorizationCode,
-    AuthorizedResponse,
     BearerPlacement,
     ClientAuthMethod,
     ClientConfig,
-    PendingAuthorization,
     PkceMethod,
     Token,
     authorized_request_flow,
@@ -51,16 +45,30 @@ from oauthcore.oauth2 import (
     build_client_credentials_request,
     build_password_request,
     build_refresh_request,
-    build_token_endpoint_request,
     parse_authorization_response,
     parse_www_authenticate,
     token_flow,
 )
 
-from .conftest import SEND_TIMEOUT, RunningProvider
+from .conftest import SEND_TIMEOUT, USER, RunningProvider, Send, json_object
+from .oauth2_helpers import (
+    authorize,
+    bare_me,
+    code_token,
+    endpoint_post,
+    introspect,
+    me,
+    oauth2_client,
+    password_token,
+    query,
+    revoke,
+    visit,
+)
 
-Send = Callable[[Request], Response]
-USER = "alice"
+# Authlib's IssuerParameter adds iss to authorization responses (the metadata says so,
+# see test_metadata_is_valid_and_announces_iss): require it.
+_client = partial(oauth2_client, issuer_sends_iss=True)
+_password_token = partial(password_token, issuer_sends_iss=True)
 
 
 @pytest.fixture(scope="module")
@@ -78,116 +86,11 @@ def sends_iss(provider: RunningProvider, http_session: requests.Session) -> bool
     return value
 
 
-def _client(provider: RunningProvider, name: str, **changes: Any) -> ClientConfig:
-    data = provider.clients[name]
-    client = ClientConfig(
-        client_id=data["client_id"],
-        client_secret=data["client_secret"] or None,
-        authorization_endpoint=provider.endpoints["authorize"],
-        token_endpoint=provider.endpoints["token"],
-        redirect_uri=data.get("redirect_uri"),
-        issuer=provider.endpoints["issuer"],
-        # Authlib's IssuerParameter adds iss to authorization responses (the metadata says so,
-        # see test_metadata_is_valid_and_announces_iss): require it.
-        issuer_sends_iss=True,
-    )
-    return replace(client, **changes) if changes else client
-
-
-def _json(response: Response) -> dict[str, object]:
-    data = json.loads(response.body)
-    assert isinstance(data, dict)
-    return data
-
-
-def _visit(send: Send, url: str, *, deny: bool = False) -> str:
-    """The user's visit: the provider logs the test user in, skips consent, redirects."""
-    headers: tuple[tuple[str, str], ...] = (("X-Test-User", USER),)
-    if deny:
-        headers += (("X-Test-Deny", "1"),)
-    answer = send(Request(method="GET", url=url, headers=headers))
-    assert answer.status == 302
-    location = answer.header("Location")
-    assert location is not None
-    return location
-
-
-def _query(location: str) -> dict[str, str]:
-    return dict(parse_qsl(urlsplit(location).query, keep_blank_values=True))
-
-
-def _authorize(
-    send: Send, client: ClientConfig, **options: Any
-) -> tuple[AuthorizationCode, PendingAuthorization]:
-    url, pending = build_authorization_url(client, scope="read write", **options)
-    location = _visit(send, url)
-    return parse_authorization_response(location, pending, client=client), pending
-
-
-def _code_token(send: Send, client: ClientConfig, **options: Any) -> Token:
-    code, pending = _authorize(send, client, **options)
-    request = build_authorization_code_request(
-        client, code.code, code_verifier=pending.code_verifier
-    )
-    return drive(token_flow(request, requested_scope=pending.scope), send)
-
-
-def _password_token(send: Send, provider: RunningProvider, scope: str = "read write") -> Token:
-    user = provider.clients["user"]
-    request = build_password_request(
-        _client(provider, "password"), user["username"], user["password"], scope=scope
-    )
-    return drive(token_flow(request), send)
-
-
-def _me(
-    send: Send,
-    provider: RunningProvider,
-    token: Token,
-    client: ClientConfig,
-    **options: Any,
-) -> AuthorizedResponse:
-    request = Request(method="GET", url=provider.endpoints["resource"])
-    return drive(authorized_request_flow(request, token, client, **options), send)
-
-
-def _bare_me(send: Send, provider: RunningProvider, access_token: str) -> Response:
-    """The resource with this access token in the header, and no renewal."""
-    headers = (("Authorization", f"Bearer {access_token}"),)
-    return send(Request(method="GET", url=provider.endpoints["resource"], headers=headers))
-
-
-def _endpoint_post(
-    send: Send, client: ClientConfig, url: str, params: list[tuple[str, str]]
-) -> Response:
-    """An authenticated form POST to another endpoint of the authorization server."""
-    return send(build_token_endpoint_request(client, params, url=url))
-
-
-def _revoke(send: Send, provider: RunningProvider, client: ClientConfig, token: str) -> Response:
-    # RFC 7009 §2.1: token (the hint is optional), with client authentication.
-    return _endpoint_post(send, client, provider.endpoints["revoke"], [("token", token)])
-
-
-def _introspect(
-    send: Send, provider: RunningProvider, client: ClientConfig, token: str
-) -> dict[str, object]:
-    # RFC 7662 §2.1: token and token_type_hint, with client authentication.
-    answer = _endpoint_post(
-        send,
-        client,
-        provider.endpoints["introspect"],
-        [("token", token), ("token_type_hint", "access_token")],
-    )
-    assert answer.status == 200
-    return _json(answer)
-
-
 def test_metadata_is_valid_and_announces_iss(
     send: Send, provider: RunningProvider, sends_iss: bool
 ) -> None:
     # The document passed Authlib's own RFC 8414 + RFC 9207 validation in the provider.
-    metadata = _json(send(Request(method="GET", url=provider.endpoints["metadata"])))
+    metadata = json_object(send(Request(method="GET", url=provider.endpoints["metadata"])))
     assert metadata["issuer"] == provider.endpoints["issuer"]
     assert metadata["authorization_endpoint"] == provider.endpoints["authorize"]
     assert metadata["token_endpoint"] == provider.endpoints["token"]
@@ -205,7 +108,7 @@ def test_authorization_code_with_pkce(send: Send, provider: RunningProvider, nam
         ClientAuthMethod.CLIENT_SECRET_BASIC if name == "confidential" else ClientAuthMethod.NONE
     )
     assert client.effective_auth_method is expected
-    code, pending = _authorize(send, client)
+    code, pending = authorize(send, client)
     assert pending.code_challenge_method is PkceMethod.S256
     assert code.iss == provider.endpoints["issuer"]  # RFC 9207, checked against the issuer
 
@@ -219,10 +122,10 @@ def test_authorization_code_with_pkce(send: Send, provider: RunningProvider, nam
     assert not token.scope_changed
     assert token.expires_at is not None
 
-    outcome = _me(send, provider, token, client)
+    outcome = me(send, provider, token, client)
     assert outcome.response.status == 200
     assert not outcome.renewed
-    assert _json(outcome.response) == {
+    assert json_object(outcome.response) == {
         "user": USER,
         "client_id": client.client_id,
         "method": "GET",
@@ -235,7 +138,7 @@ def test_state_of_any_visible_characters_round_trips(send: Send, provider: Runni
     # RFC 6749 A.5: state is 1*VSCHAR; the server form-encodes it into the redirect.
     client = _client(provider, "public")
     state = 'st ate/+%"<x>&=;~'  # printable ASCII, reserved characters included
-    code, pending = _authorize(send, client, state=state)
+    code, pending = authorize(send, client, state=state)
     assert code.state == state == pending.state
 
 
@@ -243,7 +146,7 @@ def test_state_of_any_visible_characters_round_trips(send: Send, provider: Runni
 def test_a_state_that_is_not_ours_is_refused(send: Send, provider: RunningProvider) -> None:
     client = _client(provider, "public")
     url, pending = build_authorization_url(client)
-    location = _visit(send, url)
+    location = visit(send, url)
     other = replace(pending, state=pending.state + "x")
     with pytest.raises(StateMismatchError):
         parse_authorization_response(location, other, client=client)
@@ -252,14 +155,14 @@ def test_a_state_that_is_not_ours_is_refused(send: Send, provider: RunningProvid
 def test_plain_pkce(send: Send, provider: RunningProvider) -> None:
     # Only when asked for (RFC 7636 §4.2); Authlib supports it.
     client = _client(provider, "public")
-    token = _code_token(send, client, pkce=PkceMethod.PLAIN)
-    assert _me(send, provider, token, client).response.status == 200
+    token = code_token(send, client, pkce=PkceMethod.PLAIN)
+    assert me(send, provider, token, client).response.status == 200
 
 
 @pytest.mark.checklist("B13")
 def test_wrong_code_verifier_is_invalid_grant(send: Send, provider: RunningProvider) -> None:
     client = _client(provider, "confidential")
-    code, pending = _authorize(send, client)
+    code, pending = authorize(send, client)
     assert pending.code_verifier is not None
     wrong = pending.code_verifier[:-1] + ("A" if pending.code_verifier[-1] != "A" else "B")
     request = build_authorization_code_request(client, code.code, code_verifier=wrong)
@@ -271,7 +174,7 @@ def test_wrong_code_verifier_is_invalid_grant(send: Send, provider: RunningProvi
 @pytest.mark.checklist("B13")
 def test_code_is_single_use(send: Send, provider: RunningProvider) -> None:
     client = _client(provider, "confidential")
-    code, pending = _authorize(send, client)
+    code, pending = authorize(send, client)
     request = build_authorization_code_request(
         client, code.code, code_verifier=pending.code_verifier
     )
@@ -283,7 +186,7 @@ def test_code_is_single_use(send: Send, provider: RunningProvider) -> None:
 def test_code_is_bound_to_its_client(send: Send, provider: RunningProvider) -> None:
     # RFC 6749 §4.1.3: the code was issued to "public"; "confidential" may not redeem it.
     owner = _client(provider, "public")
-    code, pending = _authorize(send, owner)
+    code, pending = authorize(send, owner)
     thief = _client(provider, "confidential")
     request = build_authorization_code_request(
         thief, code.code, code_verifier=pending.code_verifier
@@ -295,7 +198,7 @@ def test_code_is_bound_to_its_client(send: Send, provider: RunningProvider) -> N
 @pytest.mark.checklist("B13", "E5")
 def test_wrong_client_secret_is_invalid_client(send: Send, provider: RunningProvider) -> None:
     good = _client(provider, "confidential")
-    code, pending = _authorize(send, good)
+    code, pending = authorize(send, good)
     client = replace(good, client_secret=(good.client_secret or "") + "x")
     request = build_authorization_code_request(
         client, code.code, code_verifier=pending.code_verifier
@@ -322,7 +225,7 @@ def test_authlib_does_not_form_decode_basic_credentials(
     client = _client(provider, "spaced")
 
     def token_with(config: ClientConfig) -> Token:
-        code, pending = _authorize(send, config)
+        code, pending = authorize(send, config)
         request = build_authorization_code_request(
             config, code.code, code_verifier=pending.code_verifier
         )
@@ -341,7 +244,7 @@ def test_iss_of_another_spelling_is_refused(send: Send, provider: RunningProvide
     # RFC 9207 §2.4: simple string comparison; a trailing slash is another issuer.
     client = _client(provider, "public", issuer=provider.endpoints["issuer"] + "/")
     url, pending = build_authorization_url(client)
-    location = _visit(send, url)
+    location = visit(send, url)
     with pytest.raises(IssuerMismatchError):
         parse_authorization_response(location, pending, client=client)
 
@@ -351,8 +254,8 @@ def test_access_denied_is_a_typed_error_with_iss(send: Send, provider: RunningPr
     # RFC 6749 §4.1.2.1 access_denied; RFC 9207 §2: iss in error responses too.
     client = _client(provider, "public")
     url, pending = build_authorization_url(client)
-    location = _visit(send, url, deny=True)
-    assert _query(location)["iss"] == provider.endpoints["issuer"]
+    location = visit(send, url, deny=True)
+    assert query(location)["iss"] == provider.endpoints["issuer"]
     with pytest.raises(AccessDeniedError) as caught:
         parse_authorization_response(location, pending, client=client)
     assert caught.value.error == "access_denied"
@@ -374,8 +277,8 @@ def test_authlib_consent_errors_lack_iss(send: Send, provider: RunningProvider) 
     """
     client = _client(provider, "public")
     url, pending = build_authorization_url(client, scope="read admin")
-    location = _visit(send, url)
-    params = _query(location)
+    location = visit(send, url)
+    params = query(location)
     assert params["error"] == "invalid_scope"
     assert "iss" not in params
     with pytest.raises(IssuerMismatchError):
@@ -398,7 +301,7 @@ def test_authlib_issues_a_code_to_a_public_client_without_pkce(
     useless without PKCE, so no token leaks. When this test fails, Authlib has fixed it.
     """
     client = _client(provider, "public")
-    code, pending = _authorize(send, client, pkce=None)
+    code, pending = authorize(send, client, pkce=None)
     assert pending.code_verifier is None
     request = build_authorization_code_request(client, code.code)
     with pytest.raises(InvalidRequestError) as caught:
@@ -420,13 +323,13 @@ def test_client_credentials_renewed_after_401(send: Send, provider: RunningProvi
     token = drive(token_flow(build_client_credentials_request(client, scope="read")), send)
     assert token.refresh_token is None  # RFC 6749 §4.4.3: SHOULD NOT be included
     assert token.scope == ("read",)
-    first = _me(send, provider, token, client, renew_with_client_credentials=True)
+    first = me(send, provider, token, client, renew_with_client_credentials=True)
     assert first.response.status == 200
-    assert _json(first.response)["user"] is None
+    assert json_object(first.response)["user"] is None
 
-    assert _revoke(send, provider, client, token.access_token).status == 200
+    assert revoke(send, provider, client, token.access_token).status == 200
     # 401 with error="invalid_token": a new client-credentials grant, then one replay.
-    again = _me(send, provider, token, client, renew_with_client_credentials=True)
+    again = me(send, provider, token, client, renew_with_client_credentials=True)
     assert again.renewed
     assert again.response.status == 200
     assert again.token.access_token != token.access_token
@@ -462,7 +365,7 @@ def test_refresh_rotates_and_the_old_refresh_token_is_invalid_grant(
     assert token.expires_at is not None
     stored: list[Token] = []
     later = token.expires_at + 1  # the clock says the token has expired: renew before use
-    outcome = _me(send, provider, token, client, on_token=stored.append, now=lambda: later)
+    outcome = me(send, provider, token, client, on_token=stored.append, now=lambda: later)
     assert outcome.renewed
     assert outcome.response.status == 200
     assert stored == [outcome.token]
@@ -473,7 +376,7 @@ def test_refresh_rotates_and_the_old_refresh_token_is_invalid_grant(
     # The old refresh token is spent (rotation) and its access token revoked with it...
     with pytest.raises(InvalidGrantError):
         drive(token_flow(build_refresh_request(client, token.refresh_token)), send)
-    assert _bare_me(send, provider, token.access_token).status == 401
+    assert bare_me(send, provider, token.access_token).status == 401
     # ...while the rotated one still works (Authlib has no reuse detection of its own).
     again = drive(token_flow(build_refresh_request(client, rotated.refresh_token)), send)
     assert again.refresh_token not in (None, rotated.refresh_token)
@@ -500,7 +403,7 @@ def test_refresh_after_401_for_an_expired_access_token(
     send: Send, provider: RunningProvider
 ) -> None:
     client = _client(provider, "confidential")
-    token = _code_token(send, client)
+    token = code_token(send, client)
     # Expired on the server only: oauthcore still thinks it valid and sends it, gets 401
     # with error="invalid_token", refreshes once and replays once.
     expire = Request.build(
@@ -509,8 +412,8 @@ def test_refresh_after_401_for_an_expired_access_token(
         headers={"Content-Type": "application/x-www-form-urlencoded"},
         body=f"token={token.access_token}",
     )
-    assert _json(send(expire)) == {"expired": 1}
-    outcome = _me(send, provider, token, client)
+    assert json_object(send(expire)) == {"expired": 1}
+    outcome = me(send, provider, token, client)
     assert outcome.renewed
     assert outcome.response.status == 200
     assert outcome.token.access_token != token.access_token
@@ -525,7 +428,7 @@ def test_bearer_in_the_header(send: Send, provider: RunningProvider) -> None:
         request = Request(method=method, url=provider.endpoints["resource"])
         outcome = drive(authorized_request_flow(request, token, client), send)
         assert outcome.response.status == 200
-        assert _json(outcome.response)["method"] == method
+        assert json_object(outcome.response)["method"] == method
 
 
 @pytest.mark.checklist("E9")
@@ -570,14 +473,14 @@ def test_authlib_insufficient_scope_has_no_challenge(send: Send, provider: Runni
     outcome = drive(authorized_request_flow(request, token, client), send)
     assert outcome.response.status == 403
     assert not outcome.renewed  # never refreshed for a scope problem (RFC 6750 §3.1)
-    assert _json(outcome.response)["error"] == "insufficient_scope"
+    assert json_object(outcome.response)["error"] == "insufficient_scope"
     assert outcome.response.header("WWW-Authenticate") is None
 
 
 def test_an_unknown_token_gets_an_invalid_token_challenge(
     send: Send, provider: RunningProvider
 ) -> None:
-    answer = _bare_me(send, provider, "not-a-token")
+    answer = bare_me(send, provider, "not-a-token")
     assert answer.status == 401
     (challenge,) = parse_www_authenticate(answer.header("WWW-Authenticate") or "")
     assert challenge.error == "invalid_token"
@@ -614,7 +517,7 @@ def test_introspection_and_revocation(send: Send, provider: RunningProvider) -> 
     token = _password_token(send, provider)
     assert token.refresh_token
     assert token.expires_at is not None
-    facts = _introspect(send, provider, client, token.access_token)
+    facts = introspect(send, provider, client, token.access_token, "access_token")
     assert facts["active"] is True
     assert facts["username"] == USER
     assert facts["client_id"] == client.client_id
@@ -625,9 +528,11 @@ def test_introspection_and_revocation(send: Send, provider: RunningProvider) -> 
 
     # Revoking the access token (RFC 7009 §2.2: 200) leaves the refresh token here, so the
     # next use gets 401 invalid_token, refreshes and replays.
-    assert _revoke(send, provider, client, token.access_token).status == 200
-    assert _introspect(send, provider, client, token.access_token) == {"active": False}
-    outcome = _me(send, provider, token, client)
+    assert revoke(send, provider, client, token.access_token).status == 200
+    assert introspect(send, provider, client, token.access_token, "access_token") == {
+        "active": False
+    }
+    outcome = me(send, provider, token, client)
     assert outcome.renewed
     assert outcome.response.status == 200
 
@@ -635,15 +540,17 @@ def test_introspection_and_revocation(send: Send, provider: RunningProvider) -> 
     # (RFC 7009 §2.1), and the next refresh is refused, terminally.
     renewed = outcome.token
     assert renewed.refresh_token
-    assert _revoke(send, provider, client, renewed.refresh_token).status == 200
-    assert _introspect(send, provider, client, renewed.access_token) == {"active": False}
+    assert revoke(send, provider, client, renewed.refresh_token).status == 200
+    assert introspect(send, provider, client, renewed.access_token, "access_token") == {
+        "active": False
+    }
     with pytest.raises(InvalidGrantError):
-        _me(send, provider, renewed, client)
+        me(send, provider, renewed, client)
 
 
 def test_revoking_an_unknown_token_succeeds(send: Send, provider: RunningProvider) -> None:
     # RFC 7009 §2.2: an invalid token is no error; the client cannot act on it anyway.
-    answer = _revoke(send, provider, _client(provider, "password"), "not-a-token")
+    answer = revoke(send, provider, _client(provider, "password"), "not-a-token")
     assert answer.status == 200
 
 
@@ -653,17 +560,19 @@ def test_revoking_another_clients_token_is_refused(send: Send, provider: Running
     owner = _client(provider, "password")
     token = _password_token(send, provider)
     other = _client(provider, "service")
-    answer = _revoke(send, provider, other, token.access_token)
+    answer = revoke(send, provider, other, token.access_token)
     assert answer.status == 400
-    assert _json(answer)["error"] == "invalid_grant"
-    assert _introspect(send, provider, owner, token.access_token)["active"] is True
+    assert json_object(answer)["error"] == "invalid_grant"
+    assert introspect(send, provider, owner, token.access_token, "access_token")["active"] is True
 
 
 def test_introspection_by_another_client_is_inactive(send: Send, provider: RunningProvider) -> None:
     # RFC 7662 §2.2: a token the caller may not see is reported as not active.
     token = _password_token(send, provider)
     other = _client(provider, "service")
-    assert _introspect(send, provider, other, token.access_token) == {"active": False}
+    assert introspect(send, provider, other, token.access_token, "access_token") == {
+        "active": False
+    }
 
 
 def test_introspection_needs_client_authentication(send: Send, provider: RunningProvider) -> None:
@@ -671,8 +580,8 @@ def test_introspection_needs_client_authentication(send: Send, provider: Running
     token = _password_token(send, provider)
     client = _client(provider, "password")
     wrong = replace(client, client_secret=(client.client_secret or "") + "x")
-    answer = _endpoint_post(
+    answer = endpoint_post(
         send, wrong, provider.endpoints["introspect"], [("token", token.access_token)]
     )
     assert answer.status == 401
-    assert _json(answer)["error"] == "invalid_client"
+    assert json_object(answer)["error"] == "invalid_client"

@@ -10,10 +10,8 @@ endpoint POST of :func:`~oauthcore.oauth2.build_token_endpoint_request` aimed el
 
 from __future__ import annotations
 
-import json
-from collections.abc import Callable
 from dataclasses import replace
-from typing import Any
+from functools import partial
 
 import pytest
 
@@ -25,32 +23,37 @@ from oauthcore.errors import (
     IssuerMismatchError,
 )
 from oauthcore.flows import drive
-from oauthcore.http import Request, Response
+from oauthcore.http import Request
 from oauthcore.oauth2 import (
-    AuthorizationCode,
-    AuthorizedResponse,
     BearerPlacement,
     ClientAuthMethod,
-    ClientConfig,
-    PendingAuthorization,
     PkceMethod,
     Token,
     authorized_request_flow,
     build_authorization_code_request,
     build_authorization_url,
     build_client_credentials_request,
-    build_password_request,
     build_refresh_request,
-    build_token_endpoint_request,
     parse_authorization_response,
     parse_www_authenticate,
     token_flow,
 )
 
-from .conftest import RunningProvider
+from .conftest import USER, RunningProvider, Send, json_object
+from .oauth2_helpers import (
+    authorize,
+    code_token,
+    introspect,
+    me,
+    oauth2_client,
+    password_token,
+    revoke,
+    visit,
+)
 
-Send = Callable[[Request], Response]
-USER = "alice"
+# DOT adds iss to every authorization response (its metadata says so): require it.
+_client = partial(oauth2_client, issuer_sends_iss=True)
+_password_token = partial(password_token, issuer_sends_iss=True)
 
 
 @pytest.fixture(scope="module")
@@ -58,108 +61,12 @@ def provider(dot_provider: RunningProvider) -> RunningProvider:
     return dot_provider
 
 
-def _client(provider: RunningProvider, name: str, **changes: Any) -> ClientConfig:
-    data = provider.clients[name]
-    client = ClientConfig(
-        client_id=data["client_id"],
-        client_secret=data["client_secret"] or None,
-        authorization_endpoint=provider.endpoints["authorize"],
-        token_endpoint=provider.endpoints["token"],
-        redirect_uri=data.get("redirect_uri"),
-        issuer=provider.endpoints["issuer"],
-        # DOT adds iss to every authorization response (its metadata says so): require it.
-        issuer_sends_iss=True,
-    )
-    return replace(client, **changes) if changes else client
-
-
-def _json(response: Response) -> dict[str, object]:
-    data = json.loads(response.body)
-    assert isinstance(data, dict)
-    return data
-
-
-def _visit(send: Send, url: str) -> str:
-    """The user's visit: the provider logs the test user in, skips consent, redirects."""
-    answer = send(Request(method="GET", url=url, headers=(("X-Test-User", USER),)))
-    assert answer.status == 302
-    location = answer.header("Location")
-    assert location is not None
-    return location
-
-
-def _authorize(
-    send: Send, client: ClientConfig, **options: Any
-) -> tuple[AuthorizationCode, PendingAuthorization]:
-    url, pending = build_authorization_url(client, scope="read write", **options)
-    location = _visit(send, url)
-    return parse_authorization_response(location, pending, client=client), pending
-
-
-def _code_token(send: Send, client: ClientConfig, **options: Any) -> Token:
-    code, pending = _authorize(send, client, **options)
-    request = build_authorization_code_request(
-        client, code.code, code_verifier=pending.code_verifier, redirect_uri=pending.redirect_uri
-    )
-    return drive(token_flow(request), send)
-
-
-def _password_token(send: Send, provider: RunningProvider, scope: str = "read write") -> Token:
-    user = provider.clients["user"]
-    request = build_password_request(
-        _client(provider, "password"), user["username"], user["password"], scope=scope
-    )
-    return drive(token_flow(request), send)
-
-
-def _me(
-    send: Send,
-    provider: RunningProvider,
-    token: Token,
-    client: ClientConfig,
-    **options: Any,
-) -> AuthorizedResponse:
-    request = Request(method="GET", url=provider.endpoints["resource"])
-    return drive(authorized_request_flow(request, token, client, **options), send)
-
-
-def _endpoint_post(
-    send: Send, client: ClientConfig, url: str, params: list[tuple[str, str]]
-) -> Response:
-    """An authenticated form POST to another endpoint of the authorization server."""
-    return send(build_token_endpoint_request(client, params, url=url))
-
-
-def _revoke(
-    send: Send, provider: RunningProvider, client: ClientConfig, token: str, hint: str
-) -> None:
-    # RFC 7009 §2.1: token and token_type_hint, with client authentication.
-    answer = _endpoint_post(
-        send, client, provider.endpoints["revoke"], [("token", token), ("token_type_hint", hint)]
-    )
-    assert answer.status == 200
-
-
-def _introspect(
-    send: Send, provider: RunningProvider, client: ClientConfig, token: str
-) -> dict[str, object]:
-    # RFC 7662 §2.1: DOT's endpoint takes a confidential client's credentials.
-    answer = _endpoint_post(
-        send,
-        client,
-        provider.endpoints["introspect"],
-        [("token", token), ("token_type_hint", "access_token")],
-    )
-    assert answer.status == 200
-    return _json(answer)
-
-
 def test_metadata_lists_the_endpoints_and_iss_support(
     send: Send, provider: RunningProvider
 ) -> None:
     answer = send(Request(method="GET", url=provider.endpoints["metadata"]))
     assert answer.status == 200
-    metadata = _json(answer)
+    metadata = json_object(answer)
     assert metadata["issuer"] == provider.endpoints["issuer"]
     assert metadata["authorization_endpoint"] == provider.endpoints["authorize"]
     assert metadata["token_endpoint"] == provider.endpoints["token"]
@@ -177,7 +84,7 @@ def test_authorization_code_with_pkce(send: Send, provider: RunningProvider, nam
         ClientAuthMethod.CLIENT_SECRET_BASIC if name == "confidential" else ClientAuthMethod.NONE
     )
     assert client.effective_auth_method is expected
-    code, pending = _authorize(send, client)
+    code, pending = authorize(send, client)
     assert pending.code_challenge_method is PkceMethod.S256
     assert code.iss == provider.endpoints["issuer"]  # RFC 9207, checked against the issuer
 
@@ -191,10 +98,10 @@ def test_authorization_code_with_pkce(send: Send, provider: RunningProvider, nam
     assert not token.scope_changed
     assert token.expires_at is not None
 
-    outcome = _me(send, provider, token, client)
+    outcome = me(send, provider, token, client)
     assert outcome.response.status == 200
     assert not outcome.renewed
-    assert _json(outcome.response)["user"] == USER
+    assert json_object(outcome.response)["user"] == USER
 
 
 @pytest.mark.checklist("B1")
@@ -202,23 +109,25 @@ def test_state_of_any_visible_characters_round_trips(send: Send, provider: Runni
     # RFC 6749 A.5: state is 1*VSCHAR; the server form-encodes it into the redirect.
     client = _client(provider, "public")
     state = 'st ate/+%"<x>&=;~'  # printable ASCII, reserved characters included
-    code, pending = _authorize(send, client, state=state)
+    code, pending = authorize(send, client, state=state)
     assert code.state == state == pending.state
 
 
 def test_plain_pkce(send: Send, provider: RunningProvider) -> None:
     # Only when asked for (RFC 7636 §4.2; DOT accepts it, with a deprecation warning).
     client = _client(provider, "public")
-    token = _code_token(send, client, pkce=PkceMethod.PLAIN)
-    assert _me(send, provider, token, client).response.status == 200
+    token = code_token(send, client, pkce=PkceMethod.PLAIN, requested_scope=False)
+    assert me(send, provider, token, client).response.status == 200
 
 
 @pytest.mark.checklist("B12")
 def test_loopback_redirect_uri_on_any_port(send: Send, provider: RunningProvider) -> None:
     # Registered as http://127.0.0.1/callback; RFC 8252 §7.3 lets the port vary.
     client = _client(provider, "public")
-    token = _code_token(send, client, redirect_uri="http://127.0.0.1:53682/callback")
-    assert _me(send, provider, token, client).response.status == 200
+    token = code_token(
+        send, client, redirect_uri="http://127.0.0.1:53682/callback", requested_scope=False
+    )
+    assert me(send, provider, token, client).response.status == 200
 
 
 @pytest.mark.checklist("B8")
@@ -226,7 +135,7 @@ def test_missing_pkce_comes_back_as_a_typed_error(send: Send, provider: RunningP
     # DOT sends no iss with error responses (see the next test): here iss may be absent.
     client = _client(provider, "public", issuer_sends_iss=False)
     url, pending = build_authorization_url(client, pkce=None)
-    location = _visit(send, url)
+    location = visit(send, url)
     # The error callback passes the state check, then raises by its code (RFC 6749 §4.1.2.1).
     with pytest.raises(InvalidRequestError) as caught:
         parse_authorization_response(location, pending, client=client)
@@ -247,7 +156,7 @@ def test_dot_error_responses_lack_iss(send: Send, provider: RunningProvider) -> 
     """
     client = _client(provider, "public")
     url, pending = build_authorization_url(client, pkce=None)
-    location = _visit(send, url)
+    location = visit(send, url)
     assert "error=invalid_request" in location
     assert "iss=" not in location
     with pytest.raises(IssuerMismatchError):
@@ -258,14 +167,14 @@ def test_pkce_is_optional_for_the_client_that_opts_out(
     send: Send, provider: RunningProvider
 ) -> None:
     client = _client(provider, "no_pkce")
-    token = _code_token(send, client, pkce=None)
-    assert _me(send, provider, token, client).response.status == 200
+    token = code_token(send, client, pkce=None, requested_scope=False)
+    assert me(send, provider, token, client).response.status == 200
 
 
 @pytest.mark.checklist("B13")
 def test_wrong_code_verifier_is_invalid_grant(send: Send, provider: RunningProvider) -> None:
     client = _client(provider, "confidential")
-    code, pending = _authorize(send, client)
+    code, pending = authorize(send, client)
     assert pending.code_verifier is not None
     wrong = pending.code_verifier[:-1] + ("A" if pending.code_verifier[-1] != "A" else "B")
     request = build_authorization_code_request(client, code.code, code_verifier=wrong)
@@ -277,7 +186,7 @@ def test_wrong_code_verifier_is_invalid_grant(send: Send, provider: RunningProvi
 @pytest.mark.checklist("B13")
 def test_code_is_single_use(send: Send, provider: RunningProvider) -> None:
     client = _client(provider, "confidential")
-    code, pending = _authorize(send, client)
+    code, pending = authorize(send, client)
     request = build_authorization_code_request(
         client, code.code, code_verifier=pending.code_verifier
     )
@@ -289,7 +198,7 @@ def test_code_is_single_use(send: Send, provider: RunningProvider) -> None:
 @pytest.mark.checklist("B13", "E5")
 def test_wrong_client_secret_is_invalid_client(send: Send, provider: RunningProvider) -> None:
     good = _client(provider, "confidential")
-    code, pending = _authorize(send, good)
+    code, pending = authorize(send, good)
     client = replace(good, client_secret=(good.client_secret or "") + "x")
     request = build_authorization_code_request(
         client, code.code, code_verifier=pending.code_verifier
@@ -304,7 +213,7 @@ def test_iss_of_another_spelling_is_refused(send: Send, provider: RunningProvide
     # RFC 9207 §2.4: simple string comparison; a trailing slash is another issuer.
     client = _client(provider, "public", issuer=provider.endpoints["issuer"] + "/")
     url, pending = build_authorization_url(client)
-    location = _visit(send, url)
+    location = visit(send, url)
     with pytest.raises(IssuerMismatchError):
         parse_authorization_response(location, pending, client=client)
 
@@ -323,13 +232,13 @@ def test_client_credentials_renewed_after_401(send: Send, provider: RunningProvi
     token = drive(token_flow(build_client_credentials_request(client, scope="read")), send)
     assert token.refresh_token is None
     assert token.scope == ("read",)
-    first = _me(send, provider, token, client, renew_with_client_credentials=True)
+    first = me(send, provider, token, client, renew_with_client_credentials=True)
     assert first.response.status == 200
-    assert _json(first.response)["user"] is None
+    assert json_object(first.response)["user"] is None
 
-    _revoke(send, provider, client, token.access_token, "access_token")
+    assert revoke(send, provider, client, token.access_token, "access_token").status == 200
     # 401 with error="invalid_token": a new client-credentials grant, then one replay.
-    again = _me(send, provider, token, client, renew_with_client_credentials=True)
+    again = me(send, provider, token, client, renew_with_client_credentials=True)
     assert again.renewed
     assert again.response.status == 200
     assert again.token.access_token != token.access_token
@@ -345,7 +254,7 @@ def test_refresh_rotates_and_a_reused_refresh_token_is_invalid_grant(
     assert token.expires_at is not None
     stored: list[Token] = []
     later = token.expires_at + 1  # the clock says the token has expired: renew before use
-    outcome = _me(send, provider, token, client, on_token=stored.append, now=lambda: later)
+    outcome = me(send, provider, token, client, on_token=stored.append, now=lambda: later)
     assert outcome.renewed
     assert outcome.response.status == 200
     assert stored == [outcome.token]
@@ -367,7 +276,7 @@ def test_refresh_after_401_for_an_expired_access_token(
     send: Send, provider: RunningProvider
 ) -> None:
     client = _client(provider, "confidential")
-    token = _code_token(send, client)
+    token = code_token(send, client, requested_scope=False)
     # Expired on the server only: oauthcore still thinks it valid and sends it, gets 401
     # with error="invalid_token", refreshes once and replays once.
     expire = Request.build(
@@ -376,8 +285,8 @@ def test_refresh_after_401_for_an_expired_access_token(
         headers={"Content-Type": "application/x-www-form-urlencoded"},
         body=f"token={token.access_token}",
     )
-    assert _json(send(expire)) == {"expired": 1}
-    outcome = _me(send, provider, token, client)
+    assert json_object(send(expire)) == {"expired": 1}
+    outcome = me(send, provider, token, client)
     assert outcome.renewed
     assert outcome.response.status == 200
     assert outcome.token.access_token != token.access_token
@@ -396,7 +305,7 @@ def test_bearer_placements(
     request = Request(method=method, url=provider.endpoints["resource"])
     outcome = drive(authorized_request_flow(request, token, client, placement=placement), send)
     assert outcome.response.status == 200
-    assert _json(outcome.response) == {"user": USER, "method": method, "resource": "me"}
+    assert json_object(outcome.response) == {"user": USER, "method": method, "resource": "me"}
 
 
 def test_insufficient_scope_is_returned_as_is(send: Send, provider: RunningProvider) -> None:
@@ -438,7 +347,8 @@ def test_introspection_and_revocation(send: Send, provider: RunningProvider) -> 
     client = _client(provider, "password")
     token = _password_token(send, provider)
     assert token.refresh_token
-    facts = _introspect(send, provider, client, token.access_token)
+    # RFC 7662 §2.1: DOT's endpoint takes a confidential client's credentials.
+    facts = introspect(send, provider, client, token.access_token, "access_token")
     assert facts["active"] is True
     assert facts["username"] == USER
     assert facts["client_id"] == client.client_id
@@ -446,7 +356,9 @@ def test_introspection_and_revocation(send: Send, provider: RunningProvider) -> 
 
     # Revoking the access token revokes its refresh token too (DOT; RFC 7009 §2.1 allows it),
     # so the grant is over.
-    _revoke(send, provider, client, token.access_token, "access_token")
-    assert _introspect(send, provider, client, token.access_token) == {"active": False}
+    assert revoke(send, provider, client, token.access_token, "access_token").status == 200
+    assert introspect(send, provider, client, token.access_token, "access_token") == {
+        "active": False
+    }
     with pytest.raises(InvalidGrantError):
-        _me(send, provider, token, client)  # 401, then the refresh is refused: terminal
+        me(send, provider, token, client)  # 401, then the refresh is refused: terminal
