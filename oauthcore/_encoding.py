@@ -140,13 +140,16 @@ def form_pairs_encoded(text: str, *, max_params: int | None = None) -> list[tupl
     """
     if not text:
         return []
+    escaped = "%" in text  # before "+" becomes "%20", an escape known to be canonical
     if "+" in text:
         text = text.replace("+", "%20")
     parts = text.split("&")
     if max_params is not None and len(parts) > max_params:
         raise ProtocolError(f"more than {max_params} form parameters (checklist F8)")
     pairs: list[tuple[str, str]] = []
-    if _is_canonical(text, _FORM_ALPHABET):  # the usual case: one scan, then only splitting
+    # The usual case, already canonical: one scan of the text (_is_canonical inlined), and
+    # the escape check only when the text came with escapes of its own.
+    if not text.strip(_FORM_ALPHABET) and not (escaped and _NON_CANONICAL_ESCAPE(text)):
         for part in parts:
             if part:
                 name, _, value = part.partition("=")

@@ -17,6 +17,7 @@ import json
 import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
+from functools import partial
 from urllib.parse import urlsplit, urlunsplit
 
 from hypothesis import strategies as st
@@ -26,6 +27,7 @@ from oauthcore.oauth1 import (
     ClientCredentials,
     Placement,
     SignatureMethod,
+    Signer,
     TokenCredentials,
     build_authorization_header,
     is_form_content_type,
@@ -323,12 +325,19 @@ def signing_cases(
     )
 
 
-def sign_case(case: SigningCase) -> Request:
-    """Sign the case's request with its fixed timestamp and nonce."""
-    return sign_request(
+def sign_case(case: SigningCase, *, signer: Signer | None = None) -> Request:
+    """Sign the case's request with its fixed timestamp and nonce.
+
+    With ``signer`` (one built from the case's credentials), through :meth:`Signer.sign`
+    instead of :func:`~oauthcore.oauth1.sign_request`; the two must give the same request.
+    """
+    sign: Callable[..., Request] = (
+        partial(sign_request, client=case.client, token=case.token)
+        if signer is None
+        else signer.sign
+    )
+    return sign(
         case.parts.to_request(),
-        case.client,
-        case.token,
         placement=case.placement,
         realm=case.realm,
         callback=case.callback,

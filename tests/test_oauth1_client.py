@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+import copy
+import pickle
 import threading
+from collections.abc import Callable
+from functools import partial
 
 import pytest
 
@@ -13,6 +17,7 @@ from oauthcore.oauth1 import (
     ClientCredentials,
     Placement,
     SignatureMethod,
+    Signer,
     TokenCredentials,
     body_hash,
     new_nonce,
@@ -359,3 +364,98 @@ def test_is_signed_looks_in_all_three_places() -> None:
         signed = sign_request(plain, CLIENT, placement=placement)
         assert is_signed(signed)
     assert not is_signed(plain.with_header("Authorization", "Bearer oauth_signature"))
+
+
+# --- Signer: the credentials prepared once -------------------------------------------------------
+
+
+def test_signer_gives_the_rfc5849_signature() -> None:
+    # RFC 5849 §1.2 again, through a Signer: the same published signature.
+    signer = Signer(CLIENT, TOKEN)
+    request = Request(
+        method="GET", url="http://photos.example.net/photos?file=vacation.jpg&size=original"
+    )
+    signed = signer.sign(
+        request,
+        realm="Photos",
+        allow_insecure_transport=True,
+        now=lambda: 137131202,
+        nonce=lambda: "chapoH",
+    )
+    assert _oauth(signed)["oauth_signature"] == "MdpQcU8iPSUjWoN/UDMsK2sui9I="
+    assert signer.client is CLIENT
+    assert signer.token is TOKEN
+
+
+def _fixed_with(sign: Callable[..., Request], request: Request, nonce: str) -> Request:
+    # A fresh nonce source per call: one source giving the same nonce twice would warn.
+    return sign(request, now=lambda: 1_700_000_000, nonce=lambda: nonce)
+
+
+def test_signer_shared_by_threads_signs_every_request_right() -> None:
+    # The prepared HMAC states are copied per request, never updated in place: 8 threads
+    # signing 500 requests each through one Signer all get sign_request's signature.
+    signer = Signer(CLIENT, TOKEN)
+    one_shot = partial(sign_request, client=CLIENT, token=TOKEN)
+    failures: list[str] = []
+    barrier = threading.Barrier(8)
+
+    def work(worker: int) -> None:
+        barrier.wait()
+        for i in range(500):
+            request = Request(method="POST", url=f"https://x.example/{worker}?i={i}")
+            nonce = f"n{worker}x{i}"
+            if _fixed_with(signer.sign, request, nonce) != _fixed_with(one_shot, request, nonce):
+                failures.append(nonce)
+
+    threads = [threading.Thread(target=work, args=(worker,)) for worker in range(8)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert failures == []
+
+
+@pytest.mark.checklist("I1")
+def test_signer_masks_secrets_and_pickles_as_its_credentials() -> None:
+    client = ClientCredentials(key="ck", secret="CS-canary-1")
+    token = TokenCredentials(token="tk", secret="TS-canary-2")
+    signer = Signer(client, token)
+    text = repr(signer)
+    assert "CS-canary-1" not in text
+    assert "TS-canary-2" not in text
+    assert "ck" in text
+    assert "tk" in text
+    restored = pickle.loads(pickle.dumps(signer))  # noqa: S301 - our own bytes
+    assert (restored.client, restored.token) == (client, token)
+    request = Request(method="GET", url="https://x.example/")
+    expected = _fixed_with(signer.sign, request, "abc")
+    for other in (restored, copy.copy(signer), copy.deepcopy(signer)):
+        assert _fixed_with(other.sign, request, "abc") == expected
+
+
+def test_signer_refuses_what_is_not_credentials() -> None:
+    with pytest.raises(TypeError, match="ClientCredentials"):
+        Signer("ck")  # type: ignore[arg-type]  # the mistake under test
+    with pytest.raises(TypeError, match="TokenCredentials"):
+        Signer(CLIENT, "tk")  # type: ignore[arg-type]  # the mistake under test
+
+
+@pytest.mark.checklist("J2")
+def test_signer_warns_of_a_reused_nonce_at_the_caller() -> None:
+    from oauthcore.oauth1 import NonceReuseWarning
+
+    signer = Signer(CLIENT)
+    request = Request(method="GET", url="https://x.example/")
+
+    def fixed() -> str:
+        return "same-nonce"
+
+    signer.sign(request, now=lambda: 1, nonce=fixed)
+    with pytest.warns(NonceReuseWarning) as caught:
+        signer.sign(request, now=lambda: 1, nonce=fixed)
+    assert caught[0].filename == __file__
+    sign_request(request, CLIENT, now=lambda: 2, nonce=fixed)
+    with pytest.warns(NonceReuseWarning) as caught:
+        sign_request(request, CLIENT, now=lambda: 2, nonce=fixed)
+    assert caught[0].filename == __file__

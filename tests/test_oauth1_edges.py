@@ -31,7 +31,7 @@ from oauthcore.oauth1 import (
     sign_request,
     verify_request,
 )
-from oauthcore.oauth1.signing import hmac_signature
+from oauthcore.oauth1.signing import hmac_key, hmac_signature
 
 NOW = 1_700_000_000
 CLIENT = ClientCredentials(key="ck", secret="CS-canary")
@@ -263,10 +263,16 @@ def test_every_edge_error_is_an_oauth_error() -> None:
 @pytest.mark.parametrize("hash_name", ["sha1", "sha256", "sha512"])
 @pytest.mark.parametrize("key_length", [0, 1, 63, 64, 65, 127, 128, 129, 300])
 def test_hmac_matches_the_stdlib_hmac_module(hash_name: str, key_length: int) -> None:
-    # The signing path computes RFC 2104 over hashlib directly; the stdlib hmac module is
+    # The signing paths compute RFC 2104 over hashlib directly, in one go (sign_request) and
+    # from the prepared pad states (Signer, used again and again); the stdlib hmac module is
     # the oracle, at every key length around SHA-1/256's 64-byte and SHA-512's 128-byte block.
     client_secret = "k" * key_length
-    base_string = "POST&https%3A%2F%2Fexample.com%2F&a%3D1%26b%3D%25E2%2598%2583"
-    expected = hmac.digest(f"{client_secret}&".encode(), base_string.encode(), hash_name)
-    signature = hmac_signature(base_string, hash_name, client_secret, "")
-    assert base64.b64decode(signature) == expected
+    message = b"POST&https%3A%2F%2Fexample.com%2F&a%3D1%26b%3D%25E2%2598%2583"
+    expected = hmac.digest(f"{client_secret}&".encode(), message, hash_name)
+    one_shot = hmac_signature(message, hash_name, client_secret, "")
+    prepared = hmac_key(hash_name, client_secret, "")
+    assert base64.b64decode(one_shot) == expected
+    for _ in range(3):  # the prepared states are copied, never consumed
+        assert base64.b64decode(prepared.sign(message)) == expected
+    assert prepared.sign(b"other") != prepared.sign(message)
+    assert "k" * max(key_length, 1) not in repr(prepared)

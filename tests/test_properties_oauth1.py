@@ -50,6 +50,7 @@ from oauthcore.oauth1 import (
     NonceCache,
     Placement,
     SignatureMethod,
+    Signer,
     TokenCredentials,
     VerifiedRequest,
     build_authorization_header,
@@ -197,6 +198,31 @@ def test_verify_sign_round_trip_hmac_and_plaintext(case: SigningCase, data: st.D
 @given(case=signing_cases(methods=st.sampled_from(RSA_METHODS), rsa_key=RSA_KEY), data=st.data())
 def test_verify_sign_round_trip_rsa(case: SigningCase, data: st.DataObject) -> None:
     _check_round_trip_and_tampering(case, data)
+
+
+# --- a prepared Signer signs exactly as sign_request does ---------------------------------------
+
+
+def _check_signer_equals_sign_request(case: SigningCase) -> None:
+    expected = sign_case(case)
+    # The prepared key is copied for each request, never used up: the same Signer signs the
+    # request again to the same octets.
+    signer = Signer(case.client, case.token)
+    assert sign_case(case, signer=signer) == expected
+    assert sign_case(case, signer=signer) == expected
+
+
+@pytest.mark.checklist("E3", "J10")
+@given(case=signing_cases(methods=st.sampled_from(NON_RSA)))
+def test_signer_signs_as_sign_request(case: SigningCase) -> None:
+    _check_signer_equals_sign_request(case)
+
+
+@pytest.mark.checklist("J10")
+@RSA_EXAMPLES
+@given(case=signing_cases(methods=st.sampled_from(RSA_METHODS), rsa_key=RSA_KEY))
+def test_signer_signs_as_sign_request_rsa(case: SigningCase) -> None:
+    _check_signer_equals_sign_request(case)
 
 
 # --- the Authorization header round trip ---------------------------------------------------------
@@ -621,9 +647,13 @@ def _oauthlib_sign(case: SigningCase) -> list[tuple[str, str]]:
 
 
 def _check_full_request(case: SigningCase) -> None:
-    # Every protocol parameter agrees, oauth_signature (and oauth_body_hash) included.
-    ours = sorted(oauth_params_of(sign_case(case)))
-    assert ours == _oauthlib_sign(case)
+    # Every protocol parameter agrees, oauth_signature (and oauth_body_hash) included, from
+    # sign_request and from a prepared Signer alike.
+    theirs = _oauthlib_sign(case)
+    assert sorted(oauth_params_of(sign_case(case))) == theirs
+    assert (
+        sorted(oauth_params_of(sign_case(case, signer=Signer(case.client, case.token)))) == theirs
+    )
 
 
 @pytest.mark.checklist("E3", "E4", "J10")

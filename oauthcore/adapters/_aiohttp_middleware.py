@@ -107,7 +107,7 @@ class RedirectMiddleware(_Middleware):
 
 
 class OAuth1Middleware(OAuth1Signer, _Middleware):
-    """Sign requests with OAuth 1.0a (RFC 5849 §3) through :func:`oauthcore.oauth1.sign_request`.
+    """Sign requests with OAuth 1.0a (RFC 5849 §3) through an :class:`oauthcore.oauth1.Signer`.
 
     Every signature method and placement the core offers; the query in the URL and form
     bodies are signed, other bodies get ``oauth_body_hash``. A request that already carries

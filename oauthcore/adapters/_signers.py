@@ -12,8 +12,7 @@ from datetime import datetime
 
 from .._clock import unix_time
 from ..http import Request
-from ..oauth1 import ClientCredentials, Placement, TokenCredentials, is_signed, new_nonce
-from ..oauth1 import sign_request as sign_oauth1_request
+from ..oauth1 import ClientCredentials, Placement, Signer, TokenCredentials, is_signed, new_nonce
 from ..ofly import OflyCredentials, OflyHashMethod, sign_ofly_request, utc_now
 from ..redirects import MAX_HOPS
 from ._state import HookState
@@ -22,7 +21,11 @@ __all__ = ["OAuth1Signer", "OflySigner"]
 
 
 class OAuth1Signer(HookState):
-    """OAuth 1.0a options; ``_sign`` runs :func:`oauthcore.oauth1.sign_request` with them."""
+    """OAuth 1.0a options; ``_sign`` signs with them through an :class:`oauthcore.oauth1.Signer`.
+
+    The Signer (the credentials prepared once) is kept, and prepared again only when the
+    caller gives the auth other ``client`` or ``token`` credentials.
+    """
 
     _hook_attributes = ("now", "nonce")
 
@@ -44,6 +47,7 @@ class OAuth1Signer(HookState):
     ) -> None:
         self.client = client
         self.token = token
+        self._signer = Signer(client, token)
         self.placement = placement
         self.realm = realm
         self.callback = callback
@@ -66,10 +70,11 @@ class OAuth1Signer(HookState):
         return is_signed(request)
 
     def _sign(self, request: Request) -> Request:
-        return sign_oauth1_request(
+        signer = self._signer
+        if signer.client is not self.client or signer.token is not self.token:
+            signer = self._signer = Signer(self.client, self.token)
+        return signer.sign(
             request,
-            self.client,
-            self.token,
             placement=self.placement,
             realm=self.realm,
             callback=self.callback,

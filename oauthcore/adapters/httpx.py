@@ -69,7 +69,7 @@ __all__ = [
 
 
 class OAuth1Auth(OAuth1Signer, _Auth):
-    """Sign requests with OAuth 1.0a (RFC 5849 §3) through :func:`oauthcore.oauth1.sign_request`.
+    """Sign requests with OAuth 1.0a (RFC 5849 §3) through an :class:`oauthcore.oauth1.Signer`.
 
     Every signature method and placement the core offers; the query in the URL and form bodies
     are signed, other bodies get ``oauth_body_hash``. A streamed body (generator, file,

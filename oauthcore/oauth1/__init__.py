@@ -15,6 +15,7 @@ from .._encoding import percent_decode, percent_encode
 from .client import (
     ClientCredentials,
     NonceReuseWarning,
+    Signer,
     TokenCredentials,
     body_hash,
     new_nonce,
@@ -82,6 +83,7 @@ __all__ = [
     "NonceReuseWarning",
     "Placement",
     "SignatureMethod",
+    "Signer",
     "TokenCredentials",
     "VerifiedRequest",
     "base_string_uri",

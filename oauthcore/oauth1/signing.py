@@ -13,7 +13,7 @@ import binascii
 import hashlib
 from collections.abc import Callable, Iterable
 from enum import Enum
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, NamedTuple
 
 from .._encoding import encode_encoded, form_pairs_encoded, percent_encode, utf8
 from .._urls import URL, parse_url
@@ -179,28 +179,21 @@ def sign_base_string(
         raise ConfigurationError("base string is not encodable as UTF-8")
     if method is SignatureMethod.PLAINTEXT:
         return signing_key(client_secret, token_secret)
-    hash_name = _HASH_NAMES[method]
-    if method in _RSA_METHODS:
-        if rsa_key is None:
-            raise ConfigurationError(f"{method.value} needs an RSA private key (rsa_key=)")
-        from ..rsa import RSAPrivateKey, load_private_key  # deferred: only RSA users pay for it
+    hash_name = _HASH_NAMES[method] or ""
+    if method not in _RSA_METHODS:
+        return hmac_signature(message, hash_name, client_secret, token_secret)
+    if rsa_key is None:
+        raise ConfigurationError(f"{method.value} needs an RSA private key (rsa_key=)")
+    from ..rsa import RSAPrivateKey, load_private_key  # deferred: only RSA users pay for it
 
-        key = rsa_key if isinstance(rsa_key, RSAPrivateKey) else load_private_key(rsa_key)
-        raw = key.sign(message, hash_name or "")
-    else:
-        secret = signing_key(client_secret, token_secret).encode("ascii")
-        raw = _hmac_digest(secret, message, _HASHES[hash_name or ""])
-    return binascii.b2a_base64(raw, newline=False).decode("ascii")
+    key = rsa_key if isinstance(rsa_key, RSAPrivateKey) else load_private_key(rsa_key)
+    return binascii.b2a_base64(key.sign(message, hash_name), newline=False).decode("ascii")
 
 
-def hmac_signature(base_string: str, hash_name: str, client_secret: str, token_secret: str) -> str:
-    """Return the base64 HMAC of ``base_string`` (RFC 5849 §3.4.2).
-
-    The signing hot path of :func:`~oauthcore.oauth1.sign_request`, which knows the method
-    and produced the base string itself.
-    """
+def hmac_signature(message: bytes, hash_name: str, client_secret: str, token_secret: str) -> str:
+    """Return the base64 HMAC of the UTF-8 base string ``message`` (RFC 5849 §3.4.2)."""
     key = signing_key(client_secret, token_secret).encode("ascii")
-    raw = _hmac_digest(key, base_string.encode("utf-8"), _HASHES[hash_name])
+    raw = _hmac_digest(key, message, _HASHES[hash_name])
     return binascii.b2a_base64(raw, newline=False).decode("ascii")
 
 
@@ -209,12 +202,47 @@ def _hmac_digest(key: bytes, message: bytes, new: Callable[[bytes], hashlib._Has
     # (and hashed first when longer than B). Written over the hashlib constructors because
     # hmac.digest's generic path costs more than both hashes together on a short message;
     # tests check it against hmac.digest for every hash and key length around B.
+    key = _padded(key, new)
+    inner = new(key.translate(_IPAD) + message).digest()
+    return new(key.translate(_OPAD) + inner).digest()
+
+
+def _padded(key: bytes, new: Callable[[bytes], hashlib._Hash]) -> bytes:
     block = _BLOCK_SIZES[new]
     if len(key) > block:
         key = new(key).digest()
-    key = key.ljust(block, b"\0")
-    inner = new(key.translate(_IPAD) + message).digest()
-    return new(key.translate(_OPAD) + inner).digest()
+    return key.ljust(block, b"\0")
+
+
+class HmacKey(NamedTuple):
+    """An HMAC key with its two pad blocks already hashed (RFC 2104 §4, implementation note).
+
+    RFC 2104 §4: "the intermediate results of the compression function on the B-byte blocks
+    (K XOR ipad) and (K XOR opad) can be precomputed only once at the time of generation of
+    the key". Each signature then copies the two states and hashes only its own message.
+    The states are never updated in place, so one key may be shared between threads.
+    """
+
+    inner: hashlib._Hash
+    outer: hashlib._Hash
+
+    def __repr__(self) -> str:
+        return f"HmacKey({self.inner.name})"
+
+    def sign(self, message: bytes) -> str:
+        """Return the base64 HMAC of the UTF-8 base string ``message`` (RFC 5849 §3.4.2)."""
+        inner = self.inner.copy()
+        inner.update(message)
+        outer = self.outer.copy()
+        outer.update(inner.digest())
+        return binascii.b2a_base64(outer.digest(), newline=False).decode("ascii")
+
+
+def hmac_key(hash_name: str, client_secret: str, token_secret: str) -> HmacKey:
+    """Return the prepared HMAC key of the two secrets (RFC 5849 §3.4.2) for ``hash_name``."""
+    new = _HASHES[hash_name]
+    key = _padded(signing_key(client_secret, token_secret).encode("ascii"), new)
+    return HmacKey(new(key.translate(_IPAD)), new(key.translate(_OPAD)))
 
 
 _HASHES: dict[str, Callable[[bytes], hashlib._Hash]] = {

@@ -84,10 +84,7 @@ from oauthcore.adapters.requests import (
 )
 from oauthcore.http import Request
 from oauthcore.limits import MAX_BODY_BYTES
-from oauthcore.oauth1 import (
-    Placement,
-    SignatureMethod,
-)
+from oauthcore.oauth1 import ClientCredentials, Placement, SignatureMethod, TokenCredentials
 from oauthcore.oauth2 import (
     BearerPlacement,
     ClientConfig,
@@ -172,6 +169,21 @@ def test_oauth1_never_signs_twice(server: LoopbackServer) -> None:
     with requests.Session() as session:
         assert session.send(prepared, timeout=5).status_code == 200
     assert len(provider.verified) == 1
+
+
+def test_oauth1_credentials_given_to_a_live_auth_take_effect(server: LoopbackServer) -> None:
+    # The auth keeps its credentials prepared (a Signer); giving it others prepares them again,
+    # so the next request is signed with the new secret, not the old one.
+    provider = OAuth1Provider().install(server)
+    auth = OAuth1Auth(HMAC, TokenCredentials(token="tt", secret="stale-secret"))
+    assert requests.get(server.url("/r"), auth=auth, timeout=5).status_code == 401
+    auth.token = TOKEN
+    assert requests.get(server.url("/r"), auth=auth, timeout=5).status_code == 200
+    auth.client = ClientCredentials(key="ck", secret="wrong")
+    assert requests.get(server.url("/r"), auth=auth, timeout=5).status_code == 401
+    auth.client = HMAC
+    assert requests.get(server.url("/r"), auth=auth, timeout=5).status_code == 200
+    assert len(provider.verified) == 2
 
 
 def test_oauth1_refuses_a_streamed_body(server: LoopbackServer) -> None:
