@@ -130,7 +130,7 @@ def _get(headers: Headers, name: str) -> str | None:
     return None
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
+@dataclass(frozen=True, slots=True, kw_only=True, repr=False)
 class Request:
     """An HTTP request: method, absolute URL, header pairs and body bytes."""
 
@@ -182,7 +182,7 @@ class Request:
         )
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
+@dataclass(frozen=True, slots=True, kw_only=True, repr=False)
 class Response:
     """An HTTP response: status, header pairs and the (already size-capped) body bytes."""
 

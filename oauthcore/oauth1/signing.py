@@ -13,7 +13,7 @@ import binascii
 import hashlib
 from collections.abc import Callable, Iterable
 from enum import Enum
-from typing import TYPE_CHECKING, NamedTuple
+from typing import TYPE_CHECKING
 
 from .._encoding import encode_encoded, form_pairs_encoded, percent_encode, utf8
 from .._urls import URL, parse_url
@@ -214,26 +214,30 @@ def _padded(key: bytes, new: Callable[[bytes], hashlib._Hash]) -> bytes:
     return key.ljust(block, b"\0")
 
 
-class HmacKey(NamedTuple):
+class HmacKey:
     """An HMAC key with its two pad blocks already hashed (RFC 2104 §4, implementation note).
 
     RFC 2104 §4: "the intermediate results of the compression function on the B-byte blocks
     (K XOR ipad) and (K XOR opad) can be precomputed only once at the time of generation of
     the key". Each signature then copies the two states and hashes only its own message.
-    The states are never updated in place, so one key may be shared between threads.
+    The states are never updated in place, so one key may be shared between threads. Build
+    one with :func:`hmac_key`.
     """
 
-    inner: hashlib._Hash
-    outer: hashlib._Hash
+    __slots__ = ("_inner", "_outer")
+
+    def __init__(self, inner: hashlib._Hash, outer: hashlib._Hash) -> None:
+        self._inner = inner
+        self._outer = outer
 
     def __repr__(self) -> str:
-        return f"HmacKey({self.inner.name})"
+        return f"HmacKey({self._inner.name})"
 
     def sign(self, message: bytes) -> str:
         """Return the base64 HMAC of the UTF-8 base string ``message`` (RFC 5849 §3.4.2)."""
-        inner = self.inner.copy()
+        inner = self._inner.copy()
         inner.update(message)
-        outer = self.outer.copy()
+        outer = self._outer.copy()
         outer.update(inner.digest())
         return binascii.b2a_base64(outer.digest(), newline=False).decode("ascii")
 
