@@ -25,7 +25,7 @@ from .._encoding import form_pairs_encoded, percent_encode
 from .._urls import URL, check_transport, parse_url
 from ..errors import ConfigurationError
 from ..http import Request, has_control
-from .placement import Placement, authorization_header_from_encoded, is_form_content_type
+from .placement import Placement, is_form_content_type, place_encoded
 from .signing import (
     SignatureMethod,
     base_string_from_encoded,
@@ -421,12 +421,12 @@ def _sign(
             oauth.append(("oauth_signature", percent_encode(signature)))
         else:
             oauth.append(("oauth_signature", _encode_base64(signature)))
-    return _place(request, wire_url, oauth, placement, realm, is_form)
+    return place_encoded(request, wire_url, oauth, placement, realm=realm, is_form=is_form)
 
 
 _METHOD_NAMES = {method: method.value for method in SignatureMethod}
 # Enum members read once: attribute access on an Enum class is a descriptor call per use.
-_HEADER, _QUERY, _BODY = Placement.HEADER, Placement.QUERY, Placement.BODY
+_BODY = Placement.BODY
 _PLAINTEXT = SignatureMethod.PLAINTEXT
 _HMAC_HASHES = {method: method.hash_name for method in SignatureMethod if method.is_hmac}
 
@@ -441,51 +441,3 @@ def _placement(value: object) -> Placement:
 def _encode_base64(value: str) -> str:
     # Percent-encode base64 text: of its alphabet only "+", "/" and "=" are reserved.
     return value.replace("+", "%2B").replace("/", "%2F").replace("=", "%3D")
-
-
-def _place(
-    request: Request,
-    url: str,
-    oauth: list[tuple[str, str]],
-    placement: Placement,
-    realm: str | None,
-    is_form: bool,
-) -> Request:
-    """Return the signed request with the encoded protocol parameters ``oauth`` in place."""
-    headers = request.headers
-    if placement is _HEADER:
-        value = authorization_header_from_encoded(oauth, realm=realm)
-        for name, _ in headers:  # usually none: then no new tuple is needed to drop it
-            if name.lower() == "authorization":
-                headers = tuple(pair for pair in headers if pair[0].lower() != "authorization")
-                break
-        return Request(
-            method=request.method,
-            url=url,
-            headers=(*headers, ("Authorization", value)),
-            body=request.body,
-        )
-    if realm is not None:
-        raise ConfigurationError("realm is only sent in the Authorization header (§3.5.1)")
-    encoded = "&".join([f"{name}={value}" for name, value in oauth])
-    # Never leave OAuth parameters in two places (§3.5): drop an old OAuth header.
-    headers = tuple(
-        pair
-        for pair in headers
-        if not (pair[0].lower() == "authorization" and pair[1][:6].lower() == "oauth ")
-    )
-    if placement is _QUERY:
-        separator = "&" if "?" in url else "?"
-        return Request(
-            method=request.method,
-            url=url + separator + encoded,
-            headers=headers,
-            body=request.body,
-        )
-    if is_form and request.body:
-        body = request.body + b"&" + encoded.encode("ascii")
-    else:  # no body (sign_request refused any other): it becomes the form, of that one type
-        body = encoded.encode("ascii")
-        headers = tuple(pair for pair in headers if pair[0].lower() != "content-type")
-        headers = (*headers, ("Content-Type", "application/x-www-form-urlencoded"))
-    return Request(method=request.method, url=url, headers=headers, body=body)

@@ -108,6 +108,63 @@ def authorization_header_from_encoded(
     return "OAuth " + ", ".join(parts)
 
 
+def place_encoded(
+    request: Request,
+    url: str,
+    oauth: list[tuple[str, str]],
+    placement: Placement,
+    *,
+    realm: str | None,
+    is_form: bool,
+) -> Request:
+    """Return ``request`` sent to ``url`` with the encoded protocol parameters ``oauth`` placed.
+
+    The signing path's last step (§3.5): the parameters are already percent-encoded, so they
+    are joined as they are. ``is_form`` says the request's body is form-encoded.
+    """
+    headers = request.headers
+    if placement is _HEADER:
+        value = authorization_header_from_encoded(oauth, realm=realm)
+        for name, _ in headers:  # usually none: then no new tuple is needed to drop it
+            if name.lower() == "authorization":
+                headers = tuple(pair for pair in headers if pair[0].lower() != "authorization")
+                break
+        return Request(
+            method=request.method,
+            url=url,
+            headers=(*headers, ("Authorization", value)),
+            body=request.body,
+        )
+    if realm is not None:
+        raise ConfigurationError("realm is only sent in the Authorization header (§3.5.1)")
+    encoded = "&".join([f"{name}={value}" for name, value in oauth])
+    # Never leave OAuth parameters in two places (§3.5): drop an old OAuth header.
+    headers = tuple(
+        pair
+        for pair in headers
+        if not (pair[0].lower() == "authorization" and pair[1][:6].lower() == "oauth ")
+    )
+    if placement is _QUERY:
+        separator = "&" if "?" in url else "?"
+        return Request(
+            method=request.method,
+            url=url + separator + encoded,
+            headers=headers,
+            body=request.body,
+        )
+    if is_form and request.body:
+        body = request.body + b"&" + encoded.encode("ascii")
+    else:  # no body (sign_request refused any other): it becomes the form, of that one type
+        body = encoded.encode("ascii")
+        headers = tuple(pair for pair in headers if pair[0].lower() != "content-type")
+        headers = (*headers, ("Content-Type", "application/x-www-form-urlencoded"))
+    return Request(method=request.method, url=url, headers=headers, body=body)
+
+
+# Enum members read once: attribute access on an Enum class is a descriptor call per use.
+_HEADER, _QUERY, _BODY = Placement.HEADER, Placement.QUERY, Placement.BODY
+
+
 @cache
 def _parser() -> tuple[re.Pattern[str], re.Pattern[str], re.Pattern[str]]:
     """Compile the header parser's patterns on first use (signing never needs them)."""
