@@ -3,8 +3,15 @@
 from __future__ import annotations
 
 import pytest
-from hypothesis import HealthCheck, settings
-from interop import matrix_report
+
+# Helper modules holding asserts: pytest rewrites those of test modules and conftests only, and
+# under `python -O` (the second run, where the stress tests run) a plain assert is stripped,
+# so a helper's check would pass whatever happened. Registered before anything imports them;
+# tests/test_static.py checks that every helper with an assert is named here.
+pytest.register_assert_rewrite("interop", "providers", "strategies", "_httpx_helpers")
+
+from hypothesis import HealthCheck, settings  # noqa: E402 - after the registration above
+from interop import matrix_report  # noqa: E402
 
 # `ci`: deterministic, 1,000 examples per property (SECURITY-CHECKLIST T2). `ci-quick`: the
 # same properties with fewer examples, for the second run under `python -O` (checklist N1).

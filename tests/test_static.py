@@ -122,3 +122,43 @@ def test_no_object_setattr_on_frozen_values() -> None:
         and node.value.id == "object"
     ]
     assert found == []
+
+
+TESTS = Path(__file__).resolve().parent
+
+
+def _registered_for_rewrite() -> set[str]:
+    tree = ast.parse((TESTS / "conftest.py").read_text(encoding="utf-8"))
+    return {
+        arg.value
+        for node in ast.walk(tree)
+        if isinstance(node, ast.Call)
+        and isinstance(node.func, ast.Attribute)
+        and node.func.attr == "register_assert_rewrite"
+        for arg in node.args
+        if isinstance(arg, ast.Constant) and isinstance(arg.value, str)
+    }
+
+
+def test_test_helpers_with_asserts_are_rewritten() -> None:
+    # The second test run is under `python -O`, which strips a plain assert: a helper module's
+    # checks only hold there if pytest rewrites it (test modules and conftests it rewrites by
+    # itself). Each helper is imported by its top-level name: its file name, or its package.
+    registered = _registered_for_rewrite()
+    missing = []
+    for path in sorted(TESTS.rglob("*.py")):
+        if path.name.startswith("test_") or path.name == "conftest.py":
+            continue
+        tree = ast.parse(path.read_text(encoding="utf-8"))
+        if not any(isinstance(node, ast.Assert) for node in ast.walk(tree)):
+            continue
+        relative = path.relative_to(TESTS)
+        top = (
+            relative.parts[0]
+            if len(relative.parts) > 1 and (TESTS / relative.parts[0] / "__init__.py").exists()
+            else path.stem
+        )
+        if top not in registered:
+            missing.append(str(relative))
+    assert registered
+    assert missing == []
