@@ -16,7 +16,16 @@ from dataclasses import dataclass, field
 
 from .errors import ConfigurationError
 
-__all__ = ["Headers", "Request", "Response", "build_headers", "has_control", "is_token"]
+__all__ = [
+    "FORM_URLENCODED",
+    "Headers",
+    "Request",
+    "Response",
+    "build_headers",
+    "has_control",
+    "is_form_content_type",
+    "is_token",
+]
 
 Headers = tuple[tuple[str, str], ...]
 """Header fields in order, as (name, value) pairs; a name may repeat."""
@@ -47,6 +56,23 @@ def has_control(text: str, *, allow_tab: bool = False) -> bool:
     if text.isprintable():  # fast path; it is also False for other, harmless characters
         return False
     return any((ch < " " and not (allow_tab and ch == "\t")) or ch == "\x7f" for ch in text)
+
+
+FORM_URLENCODED = "application/x-www-form-urlencoded"
+"""The form media type: OAuth 1.0a signs its parameters, OAuth 2.0 sends token requests in it."""
+
+
+def is_form_content_type(content_type: str | None) -> bool:
+    """True if ``content_type`` is ``application/x-www-form-urlencoded``, parameters allowed.
+
+    The media type compares without regard to letter case (RFC 9110 §8.3.1), so
+    ``charset=...`` and odd casing from clients still count as a form body.
+    """
+    if content_type is None:
+        return False
+    if content_type == FORM_URLENCODED:
+        return True
+    return content_type.partition(";")[0].strip().lower() == FORM_URLENCODED
 
 
 def build_headers(headers: Mapping[str, str] | Iterable[tuple[str, str]] | None) -> Headers:

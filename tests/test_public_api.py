@@ -57,13 +57,17 @@ def test_exported_members() -> None:
     assert "InvalidGrantError" in error_classes
     assert sorted(flows.__all__) == ["Flow", "async_drive", "drive"]
     assert sorted(http.__all__) == [
+        "FORM_URLENCODED",
         "Headers",
         "Request",
         "Response",
         "build_headers",
         "has_control",
+        "is_form_content_type",
         "is_token",
     ]
+    # One media-type check for both protocols, re-exported where OAuth 1.0a users look.
+    assert oauthcore.oauth1.is_form_content_type is http.is_form_content_type
     for name in oauthcore.oauth1.__all__:
         assert getattr(oauthcore.oauth1, name) is not None
     assert len(oauthcore.oauth1.__all__) == len(set(oauthcore.oauth1.__all__))

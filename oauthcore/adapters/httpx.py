@@ -36,7 +36,8 @@ try:
 except ImportError as exc:  # checklist N5: a typed error with an install hint
     raise MissingDependencyError("httpx", "httpx") from exc
 
-from ..oauth1 import Placement, is_form_content_type
+from ..http import is_form_content_type
+from ..oauth1 import Placement
 from ._httpx_auth import _Auth
 from ._httpx_client import AsyncOAuthClient as AsyncOAuthClient
 from ._httpx_client import OAuthClient as OAuthClient

@@ -16,7 +16,7 @@ from functools import cache
 
 from .._encoding import form_pairs_encoded, percent_decode, percent_encode
 from ..errors import ConfigurationError, ProtocolError
-from ..http import Request
+from ..http import FORM_URLENCODED, Request, is_form_content_type
 
 __all__ = [
     "Placement",
@@ -39,20 +39,6 @@ class Placement(str, Enum):
 
     def __str__(self) -> str:
         return self.value
-
-
-def is_form_content_type(content_type: str | None) -> bool:
-    """True if ``content_type`` is ``application/x-www-form-urlencoded``, parameters allowed.
-
-    The comparison ignores letter case (RFC 9110 §8.3.1), so ``charset=...`` and odd casing
-    from clients still count as a form body whose parameters are signed (§3.4.1.3.1).
-    """
-    if content_type is None:
-        return False
-    if content_type == "application/x-www-form-urlencoded":
-        return True
-    media_type = content_type.partition(";")[0].strip().lower()
-    return media_type == "application/x-www-form-urlencoded"
 
 
 def is_signed(request: Request) -> bool:
@@ -157,7 +143,7 @@ def place_encoded(
     else:  # no body (sign_request refused any other): it becomes the form, of that one type
         body = encoded.encode("ascii")
         headers = tuple(pair for pair in headers if pair[0].lower() != "content-type")
-        headers = (*headers, ("Content-Type", "application/x-www-form-urlencoded"))
+        headers = (*headers, ("Content-Type", FORM_URLENCODED))
     return Request(method=request.method, url=url, headers=headers, body=body)
 
 

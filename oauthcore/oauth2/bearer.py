@@ -32,7 +32,7 @@ from ..errors import (
     safe_text,
     server_error,
 )
-from ..http import Request
+from ..http import FORM_URLENCODED, Request, is_form_content_type
 
 __all__ = [
     "BearerChallenge",
@@ -51,7 +51,6 @@ MAX_HEADER_LENGTH = 8192
 """Longest ``WWW-Authenticate`` / ``Authorization`` value read by default (checklist M1)."""
 
 _PARAM = "access_token"
-_FORM = "application/x-www-form-urlencoded"
 # RFC 9110 §9.3: methods whose content has no defined semantics (RFC 6750 §2.2: not GET).
 _NO_BODY_METHODS = frozenset(("GET", "HEAD", "DELETE", "OPTIONS", "TRACE", "CONNECT"))
 _B64TOKEN_CHARS = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-._~+/"
@@ -169,10 +168,6 @@ def _is_bearer(credentials: str) -> bool:
     return scheme is not None and scheme.group().lower() == "bearer"
 
 
-def _is_form(content_type: str | None) -> bool:
-    return content_type is not None and content_type.partition(";")[0].strip().lower() == _FORM
-
-
 def apply_bearer(
     request: Request,
     token: str | TokenLike,
@@ -201,7 +196,7 @@ def apply_bearer(
         parse_url(request.url), what="protected resource", allow_insecure=allow_insecure_transport
     )
     query = request.url.partition("#")[0].partition("?")[2]
-    is_form = _is_form(request.header("Content-Type"))
+    is_form = is_form_content_type(request.header("Content-Type"))
     if _form_values(query) or (is_form and _form_values(request.body.decode("latin-1"))):
         raise ConfigurationError("request already carries an access_token (RFC 6750 §2, E8)")
     encoded = f"{_PARAM}={percent_encode(value)}"
@@ -231,7 +226,9 @@ def apply_bearer(
     if request.body or request.header("Content-Type") is not None:
         raise ConfigurationError("body placement needs a form-encoded body (RFC 6750 §2.2)")
     return replace(
-        request, headers=(*request.headers, ("Content-Type", _FORM)), body=encoded.encode("ascii")
+        request,
+        headers=(*request.headers, ("Content-Type", FORM_URLENCODED)),
+        body=encoded.encode("ascii"),
     )
 
 
@@ -471,7 +468,7 @@ def extract_bearer_token(
     if in_query and not allow_query:
         raise _invalid("access_token in the URI query is not accepted here (RFC 6750 §2.3)")
     found.extend(in_query)
-    if _is_form(request.header("Content-Type")):
+    if is_form_content_type(request.header("Content-Type")):
         in_body = _form_values(request.body.decode("latin-1"))
         if in_body and not allow_body:  # refused, not ignored: two methods must not pass (E8)
             raise _invalid("access_token in the body is not accepted here (RFC 6750 §2.2)")

@@ -24,7 +24,7 @@ from typing import cast
 from .._clock import unix_time
 from .._encoding import decode_form, utf8
 from ..errors import ConfigurationError, ProtocolError, TokenResponseError, safe_text, server_error
-from ..http import Response
+from ..http import Response, is_form_content_type
 
 __all__ = [
     "MAX_EXPIRES_IN",
@@ -43,7 +43,6 @@ _Scope = str | Sequence[str]
 _MAX_TIMESTAMP = 253_402_300_799  # 9999-12-31T23:59:59Z: a later stored expires_at is absurd
 _MAX_DIGITS = 4300  # CPython's default limit for int <-> str conversion
 _MAX_MEMBERS = 1000  # real responses have a dozen; each one costs an encoding (checklist M4)
-_FORM = "application/x-www-form-urlencoded"
 _SECONDS = re.compile(r"[0-9]+(?:\.[0-9]+)?")  # [0-9] is ASCII only, unlike \d (checklist A9)
 _B64TOKEN = re.compile(r"[A-Za-z0-9\-._~+/]+=*")  # RFC 6750 §2.1
 _VERIFIER = re.compile(r"[A-Za-z0-9\-._~]{43,128}")  # RFC 7636 §4.1
@@ -349,8 +348,7 @@ def parse_token_response(
     if len(body) > max_bytes:
         raise TokenResponseError(f"token response is over {max_bytes} bytes (A4)", status=status)
     content_type = response.header("Content-Type") or ""
-    is_form = content_type.partition(";")[0].strip().lower() == _FORM
-    members = _load_form(body) if is_form else _load_json(body)
+    members = _load_form(body) if is_form_content_type(content_type) else _load_json(body)
     if isinstance(members, _Invalid):
         shown = safe_text(content_type, limit=60, scrub=scrub)
         what = f"token response {members.args[0]} (Content-Type {shown!r}, {len(body)} bytes)"

@@ -10,8 +10,7 @@ from collections.abc import Iterable
 
 from .._encoding import decode_form, encode_form
 from ..errors import ProtocolError
-from ..http import Request, Response
-from ..oauth1.placement import is_form_content_type
+from ..http import Request, Response, is_form_content_type
 
 __all__ = [
     "BadRequest",
