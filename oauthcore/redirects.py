@@ -47,6 +47,7 @@ def next_hop(
     max_hops: int = MAX_HOPS,
     follow: bool = True,
     allow_insecure_transport: bool = False,
+    streamed: bool = False,
 ) -> Request:
     """Return the request to send for a redirect answer to ``request``, or refuse it.
 
@@ -62,6 +63,10 @@ def next_hop(
     is refused (it may carry a token); a same-host http→https upgrade counts as a change too.
     An OAuth 1.0a or Ofly request is re-signed by its caller for a same-origin hop, never for
     another origin (D3).
+
+    ``streamed``: the request's body was a stream, sent and gone (``request`` carries none).
+    A hop that would send the body again is refused, since what it sent would be empty or
+    partial; a hop that drops the body is followed, and carries no body.
     """
     if status not in REDIRECT_STATUSES:
         raise ConfigurationError(f"HTTP {status} is not a redirect")
@@ -87,6 +92,8 @@ def next_hop(
     headers = request.headers
     method, body = request.method, request.body
     drops_body = status == 303 or (status in (301, 302) and method == "POST")
+    if streamed and not drops_body:
+        raise RedirectPolicyError(f"HTTP {status} redirect would re-send a streamed body")
     if target.origin != current.origin:
         headers = tuple(pair for pair in headers if pair[0].lower() not in CREDENTIAL_HEADERS)
         if body and not drops_body:

@@ -110,6 +110,28 @@ def test_method_rewriting(status: int, method: str, expected: str) -> None:
         assert hop.header("Content-Type") is None
 
 
+@pytest.mark.checklist("D1")
+@pytest.mark.parametrize("status", [301, 302, 303, 307, 308])
+@pytest.mark.parametrize("method", ["GET", "POST", "PUT", "PATCH"])
+def test_a_streamed_body_is_followed_only_by_hops_that_drop_it(status: int, method: str) -> None:
+    # RFC 9110 §15.4.2-§15.4.9: 303, and 301/302 after a POST, turn into a GET without a body;
+    # the other hops send the method and body again, which a spent stream cannot do.
+    streamed = Request(
+        method=method,
+        url="https://api.example.com/a",
+        headers=(("Content-Type", "application/octet-stream"), ("Transfer-Encoding", "chunked")),
+    )
+    if status == 303 or (status in (301, 302) and method == "POST"):
+        hop = next_hop(streamed, status, "/b", hops=0, streamed=True)
+        assert (hop.method, hop.body) == ("GET", b"")
+        assert hop.header("Content-Type") is None
+        assert hop.header("Transfer-Encoding") is None
+    else:
+        with pytest.raises(RedirectPolicyError, match="streamed"):
+            next_hop(streamed, status, "/b", hops=0, streamed=True)
+        assert next_hop(streamed, status, "/b", hops=0).method == method  # not a stream
+
+
 def test_only_redirect_statuses() -> None:
     with pytest.raises(ConfigurationError):
         next_hop(_request(), 200, "/b", hops=0)

@@ -11,7 +11,7 @@ import logging
 from collections.abc import Awaitable, Callable
 from typing import TypeVar
 
-from ..errors import ConfigurationError, MissingDependencyError, RedirectPolicyError
+from ..errors import ConfigurationError, MissingDependencyError
 
 try:
     import aiohttp
@@ -185,9 +185,8 @@ async def _follow(
                 hops=hops,
                 max_hops=max_hops,
                 allow_insecure_transport=allow_insecure_transport,
+                streamed=streamed,
             )
-            if streamed and status in (307, 308):
-                raise RedirectPolicyError(f"HTTP {status} redirect would re-send a streamed body")
         finally:
             _remember_cookies(req, response)
             response.close()
@@ -199,7 +198,7 @@ async def _follow(
                 headers=tuple(pair for pair in hop.headers if pair[0].lower() != "host"),
                 body=hop.body,
             )
-        streamed = streamed and status in (307, 308)
+        streamed = False  # a followed hop never carries a stream on (next_hop refuses that)
         hops += 1
         base = hop
         await _apply(req, hop, keep_body=streamed)

@@ -229,9 +229,7 @@ def redirect_hop(
         hops=hops,
         max_hops=max_hops,
         allow_insecure_transport=allow_insecure_transport,
+        streamed=streamed,
     )
-    if streamed and hop.method == base.method and base.method not in ("GET", "HEAD"):
-        # The body was a stream, sent and gone: it cannot be sent again.
-        raise RedirectPolicyError(f"HTTP {status} redirect would re-send a streamed body")
     headers = tuple(pair for pair in hop.headers if pair[0].lower() != "host")
     return Request(method=hop.method, url=hop.url, headers=headers, body=hop.body)

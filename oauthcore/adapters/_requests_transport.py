@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Iterator
 from typing import Any, NamedTuple
 
-from ..errors import ConfigurationError, MissingDependencyError, RedirectPolicyError
+from ..errors import ConfigurationError, MissingDependencyError
 
 try:
     import requests
@@ -96,7 +96,9 @@ def _apply(prepared: requests.PreparedRequest, request: Request, *, streamed: bo
     if streamed:
         return
     old = prepared.body
-    new = request.body if request.body or old is not None else None
+    # An empty body stays b"" where the caller gave one (Content-Length: 0 on a POST), and is
+    # None where there was none or a stream that a hop dropped (else requests sends chunked).
+    new = request.body if request.body or isinstance(old, (bytes, str)) else None
     if new != (old.encode("utf-8") if isinstance(old, str) else old):
         headers.pop("Content-Length", None)
         prepared.body = new
@@ -216,13 +218,12 @@ def _next_prepared(
             hops=hops,
             max_hops=max_hops,
             allow_insecure_transport=allow_insecure_transport,
+            streamed=streamed,
         )
-        if streamed and status in (307, 308):
-            raise RedirectPolicyError(f"HTTP {status} redirect would re-send a streamed body")
     finally:
         _discard(response)  # followed or refused, the redirect's connection goes back
     prepared = _copy_without_our_hooks(sent)
-    _apply(prepared, hop, streamed=streamed)
+    _apply(prepared, hop, streamed=False)  # a followed hop never carries a stream on
     kept = same_origin(base.url, hop.url)
     if kept and cookies is not None:
         prepared.headers.pop("Cookie", None)

@@ -11,7 +11,7 @@ from collections.abc import Mapping
 from types import TracebackType
 from typing import TYPE_CHECKING, Any
 
-from ..errors import ConfigurationError, MissingDependencyError, RedirectPolicyError
+from ..errors import ConfigurationError, MissingDependencyError
 
 try:
     from urllib3 import BaseHTTPResponse, HTTPResponse, PoolManager
@@ -225,12 +225,8 @@ class OAuthClient(RequestMethods):
                     hops=hops,
                     max_hops=max_hops,
                     allow_insecure_transport=self.allow_insecure_transport,
+                    streamed=stream is not None,
                 )
-                # next_hop drops the body exactly when it turns the method into GET, or on 303.
-                if stream is not None and status != 303 and hop.method == base.method:
-                    raise RedirectPolicyError(
-                        f"HTTP {status} redirect would re-send a streamed body"
-                    )
             finally:
                 _discard(response)
             stream = None

@@ -159,6 +159,43 @@ def test_same_origin_hop_keeps_the_credentials(
     assert not other.requests
 
 
+# RFC 9110 §15.4: 303, and 301/302 after a POST, become a GET without a body; every other
+# hop re-sends the method and the body.
+def keeps_body(method: str, status: int) -> bool:
+    return not (status == 303 or (status in (301, 302) and method == "POST"))
+
+
+@pytest.mark.checklist("D1")
+@pytest.mark.parametrize("status", STATUSES)
+@pytest.mark.parametrize("method", ["POST", "PUT"])
+def test_a_streamed_body_is_never_sent_again(
+    driver: Driver, origin: LoopbackServer, status: int, method: str
+) -> None:
+    # A streamed body is sent once and gone: a hop that would re-send it is refused before
+    # anything more is sent (re-sending an empty or partial body would lose data quietly);
+    # a hop that drops the body is followed as a plain GET.
+    origin.route("/start", Reply.redirect("/next", status))
+    request = Request(
+        method=method,
+        url=origin.url("/start"),
+        headers=(("Content-Type", "application/octet-stream"),),
+        body=b"streamed-payload",
+    )
+    if keeps_body(method, status):
+        with pytest.raises(driver.refusals, match="streamed"):
+            driver.bearer(request, client_for(origin), TokenStore(TOKEN), stream=True)
+        (first,) = origin.requests
+    else:
+        answer = driver.bearer(request, client_for(origin), TokenStore(TOKEN), stream=True)
+        assert answer.status == 200
+        first, hop = origin.requests
+        assert (hop.method, hop.path, hop.body) == ("GET", "/next", b"")
+        assert hop.header("Content-Type") is None
+        assert hop.header("Transfer-Encoding") is None
+        assert hop.header("Authorization") == f"Bearer {TOKEN.access_token}"
+    assert (first.method, first.body) == (method, b"streamed-payload")
+
+
 @pytest.mark.checklist("D1", "D2", "D3")
 @pytest.mark.parametrize("status", STATUSES)
 @pytest.mark.parametrize("variant", list(OTHER))

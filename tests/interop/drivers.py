@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import asyncio
 import ssl
-from collections.abc import Callable
+from collections.abc import AsyncIterator, Callable
 from typing import Any, TypeVar
 
 import httpx
@@ -60,8 +60,12 @@ class Driver:
         """Verify TLS servers against ``ca_file`` (a private CA), the way a user configures it."""
         raise NotImplementedError
 
-    def send(self, request: Request, auth: Any) -> Response:
-        """Send ``request`` through the adapter with ``auth`` (one of its auth objects)."""
+    def send(self, request: Request, auth: Any, *, stream: bool = False) -> Response:
+        """Send ``request`` through the adapter with ``auth`` (one of its auth objects).
+
+        ``stream``: the body goes as the client's kind of stream (an iterator, an async
+        generator), sent once and gone, rather than as bytes.
+        """
         raise NotImplementedError
 
     def oauth1(
@@ -82,10 +86,13 @@ class Driver:
         store: TokenStore,
         placement: BearerPlacement = BearerPlacement.HEADER,
         on_token: OnToken | None = None,
+        *,
+        stream: bool = False,
     ) -> Response:
         """Send ``request`` with the adapter's OAuth 2.0 auth over ``store`` (renewing it)."""
         make = getattr(self.adapter, self.auth_names[1])
-        return self.send(request, make(client, store, placement=placement, on_token=on_token))
+        auth = make(client, store, placement=placement, on_token=on_token)
+        return self.send(request, auth, stream=stream)
 
     def ofly(
         self, request: Request, credentials: OflyCredentials, user_id: str, hash_method: str
@@ -114,11 +121,11 @@ class RequestsDriver(Driver):
     def trust(self, ca_file: str) -> None:
         self.session.verify = ca_file
 
-    def send(self, request: Request, auth: Any) -> Response:
+    def send(self, request: Request, auth: Any, *, stream: bool = False) -> Response:
         answer = self.session.request(
             request.method,
             request.url,
-            data=request.body or None,
+            data=iter([request.body]) if stream else request.body or None,
             headers=dict(request.headers),
             auth=auth,
             timeout=10,
@@ -151,11 +158,11 @@ class HttpxDriver(Driver):
             trust_env=False, verify=ssl.create_default_context(cafile=ca_file)
         )
 
-    def send(self, request: Request, auth: Any) -> Response:
+    def send(self, request: Request, auth: Any, *, stream: bool = False) -> Response:
         answer = self.client.request(
             request.method,
             request.url,
-            content=request.body or None,
+            content=iter([request.body]) if stream else request.body or None,
             headers=dict(request.headers),
             auth=auth,
         )
@@ -180,13 +187,13 @@ class AsyncHttpxDriver(Driver):
 
         return asyncio.run(run())
 
-    def send(self, request: Request, auth: Any) -> Response:
+    def send(self, request: Request, auth: Any, *, stream: bool = False) -> Response:
         async def run() -> Response:
             async with httpx.AsyncClient(trust_env=False, verify=self.verify) as client:
                 answer = await client.request(
                     request.method,
                     request.url,
-                    content=request.body or None,
+                    content=_chunks(request.body) if stream else request.body or None,
                     headers=dict(request.headers),
                     auth=auth,
                 )
@@ -213,14 +220,14 @@ class AiohttpDriver(Driver):
 
         return asyncio.run(run())
 
-    def send(self, request: Request, auth: Any) -> Response:
+    def send(self, request: Request, auth: Any, *, stream: bool = False) -> Response:
         async def run() -> Response:
             async with (
                 aiohttp_adapter.oauth_session(auth, ssl_context=self.ssl_context) as session,
                 session.request(
                     request.method,
                     request.url,
-                    data=request.body or None,
+                    data=_chunks(request.body) if stream else request.body or None,
                     headers=dict(request.headers),
                 ) as answer,
             ):
@@ -250,15 +257,19 @@ class Urllib3Driver(Driver):
         context = ssl.create_default_context(cafile=ca_file)
         self.pool = urllib3_adapter.new_pool_manager(ssl_context=context)
 
-    def send(self, request: Request, auth: Any) -> Response:
+    def send(self, request: Request, auth: Any, *, stream: bool = False) -> Response:
         client = urllib3_adapter.OAuthClient(auth, pool=self.pool)
         answer = client.request(
             request.method,
             request.url,
-            body=request.body or None,
+            body=iter([request.body]) if stream else request.body or None,
             headers=dict(request.headers),
         )
         return _neutral(answer.status, answer.headers.items(), answer.data)
+
+
+async def _chunks(body: bytes) -> AsyncIterator[bytes]:
+    yield body
 
 
 def _neutral(status: int, headers: Any, body: bytes) -> Response:
