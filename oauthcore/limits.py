@@ -11,12 +11,18 @@ Pure; imports no HTTP client.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import AsyncIterable, Iterable
 
 from .errors import ResponseTooLargeError
 from .http import Headers
 
-__all__ = ["MAX_BODY_BYTES", "MAX_CODINGS", "check_content_codings", "read_limited"]
+__all__ = [
+    "MAX_BODY_BYTES",
+    "MAX_CODINGS",
+    "aread_limited",
+    "check_content_codings",
+    "read_limited",
+]
 
 MAX_BODY_BYTES = 1024 * 1024
 """Default cap on a token, metadata or error body, after decompression (1 MiB)."""
@@ -41,17 +47,35 @@ def check_content_codings(headers: Headers, *, max_codings: int = MAX_CODINGS) -
         raise ResponseTooLargeError(f"more than {max_codings} content-codings (checklist A5)")
 
 
-def read_limited(chunks: Iterable[bytes], *, limit: int = MAX_BODY_BYTES) -> bytes:
+def read_limited(chunks: Iterable[bytes], *, limit: int | None = MAX_BODY_BYTES) -> bytes:
     """Join decoded body ``chunks``, refusing the body once it exceeds ``limit`` bytes.
 
     Reading stops at the first chunk past the limit, so an endless or lying stream costs at
-    most ``limit`` plus one chunk of memory (checklist A4).
+    most ``limit`` plus one chunk of memory (checklist A4). ``limit=None`` reads it all.
     """
     parts: list[bytes] = []
     size = 0
     for chunk in chunks:
         size += len(chunk)
-        if size > limit:
-            raise ResponseTooLargeError(f"response body larger than {limit} bytes (checklist A4)")
+        if limit is not None and size > limit:
+            raise _too_large(limit)
         parts.append(chunk)
     return b"".join(parts)
+
+
+async def aread_limited(
+    chunks: AsyncIterable[bytes], *, limit: int | None = MAX_BODY_BYTES
+) -> bytes:
+    """:func:`read_limited` for the chunks of an asynchronous response."""
+    parts: list[bytes] = []
+    size = 0
+    async for chunk in chunks:
+        size += len(chunk)
+        if limit is not None and size > limit:
+            raise _too_large(limit)
+        parts.append(chunk)
+    return b"".join(parts)
+
+
+def _too_large(limit: int) -> ResponseTooLargeError:
+    return ResponseTooLargeError(f"response body larger than {limit} bytes (checklist A4)")

@@ -2,15 +2,16 @@
 
 from __future__ import annotations
 
+import asyncio
 import gzip
 import itertools
 import zlib
-from collections.abc import Iterator
+from collections.abc import AsyncIterator, Iterator
 
 import pytest
 
 from oauthcore import ResponseTooLargeError
-from oauthcore.limits import MAX_BODY_BYTES, check_content_codings, read_limited
+from oauthcore.limits import MAX_BODY_BYTES, aread_limited, check_content_codings, read_limited
 
 
 @pytest.mark.checklist("A4", "M1")
@@ -28,6 +29,30 @@ def test_an_endless_stream_stops_at_the_cap() -> None:
     assert read_limited([b"ab", b"cd"], limit=4) == b"abcd"
     with pytest.raises(ResponseTooLargeError):
         read_limited([b"ab", b"cde"], limit=4)
+
+
+@pytest.mark.checklist("A4", "M1")
+def test_an_endless_async_stream_stops_at_the_cap() -> None:
+    pulled: list[int] = []
+
+    async def endless() -> AsyncIterator[bytes]:
+        for index in itertools.count():
+            pulled.append(index)
+            yield b"x" * 65536
+
+    async def chunks(*parts: bytes) -> AsyncIterator[bytes]:
+        for part in parts:
+            yield part
+
+    with pytest.raises(ResponseTooLargeError):
+        asyncio.run(aread_limited(endless()))
+    assert len(pulled) == MAX_BODY_BYTES // 65536 + 1  # one chunk past the cap, no more
+    assert asyncio.run(aread_limited(chunks(b"ab", b"cd"), limit=4)) == b"abcd"
+    with pytest.raises(ResponseTooLargeError):
+        asyncio.run(aread_limited(chunks(b"ab", b"cde"), limit=4))
+    big = b"y" * (MAX_BODY_BYTES + 1)
+    assert asyncio.run(aread_limited(chunks(big, b"z"), limit=None)) == big + b"z"
+    assert read_limited([big, b"z"], limit=None) == big + b"z"
 
 
 @pytest.mark.checklist("A5", "M2")

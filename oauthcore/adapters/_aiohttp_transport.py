@@ -22,10 +22,9 @@ try:
 except ImportError as exc:  # checklist N5: a typed error with an install hint
     raise MissingDependencyError("aiohttp", "aiohttp") from exc
 
-from ..errors import ResponseTooLargeError
 from ..flows import Flow, async_drive
 from ..http import Headers, Request, Response
-from ..limits import MAX_BODY_BYTES, check_content_codings
+from ..limits import MAX_BODY_BYTES, aread_limited, check_content_codings
 from ..redirects import CREDENTIAL_HEADERS, REDIRECT_STATUSES, next_hop, same_origin
 from ._tls import warn_insecure
 
@@ -116,24 +115,16 @@ def _core_response(response: ClientResponse, body: bytes = b"") -> Response:
 async def _read_capped(response: ClientResponse, limit: int) -> bytes:
     """Read ``response``'s decoded body, refusing it past ``limit`` bytes or two codings.
 
-    The cap counts decoded octets and is checked chunk by chunk, as
-    :func:`oauthcore.limits.read_limited` does for the synchronous adapters.
+    The cap counts decoded octets and is checked chunk by chunk
+    (:func:`oauthcore.limits.aread_limited`).
     """
     try:
         check_content_codings(_pairs(response))
-        parts: list[bytes] = []
-        size = 0
-        async for chunk in response.content.iter_chunked(_CHUNK):
-            size += len(chunk)
-            if size > limit:
-                raise ResponseTooLargeError(
-                    f"response body larger than {limit} bytes (checklist A4)"
-                )
-            parts.append(chunk)
+        body = await aread_limited(response.content.iter_chunked(_CHUNK), limit=limit)
     except BaseException:
         response.close()
         raise
-    return b"".join(parts)
+    return body
 
 
 @functools.lru_cache(maxsize=32)

@@ -11,7 +11,7 @@ import functools
 import socket
 import ssl
 import time
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import Iterator
 from typing import TypeVar
 
 from ..errors import ConfigurationError, MissingDependencyError, ResponseTooLargeError
@@ -24,7 +24,7 @@ except ImportError as exc:  # checklist N5: a typed error with an install hint
 
 from ..flows import Flow, async_drive, drive
 from ..http import Request, Response
-from ..limits import MAX_BODY_BYTES, check_content_codings, read_limited
+from ..limits import MAX_BODY_BYTES, aread_limited, check_content_codings, read_limited
 from ..redirects import CREDENTIAL_HEADERS, REDIRECT_STATUSES, next_hop
 from ._deadline import body_deadline
 from ._logging import HTTPX_LOGGERS, install_url_redaction
@@ -214,7 +214,7 @@ def read_body(response: httpx.Response, *, limit: int | None, deadline: float | 
         chunks = _until(chunks, deadline, response)
     with body_deadline(deadline, functools.partial(_shutdown, response)) as expired:
         try:
-            body = b"".join(chunks) if limit is None else read_limited(chunks, limit=limit)
+            body = read_limited(chunks, limit=limit)
         except Exception as exc:
             response.close()
             if expired.is_set():
@@ -227,17 +227,6 @@ def read_body(response: httpx.Response, *, limit: int | None, deadline: float | 
     return body
 
 
-async def _aread_limited(chunks: AsyncIterator[bytes], limit: int | None) -> bytes:
-    parts: list[bytes] = []
-    size = 0
-    async for chunk in chunks:
-        size += len(chunk)
-        if limit is not None and size > limit:
-            raise ResponseTooLargeError(f"response body larger than {limit} bytes (checklist A4)")
-        parts.append(chunk)
-    return b"".join(parts)
-
-
 async def aread_body(
     response: httpx.Response, *, limit: int | None, deadline: float | None
 ) -> bytes:
@@ -246,7 +235,7 @@ async def aread_body(
         check_content_codings(tuple(response.headers.multi_items()))
         remaining = None if deadline is None else max(0.0, deadline - time.monotonic())
         with anyio.fail_after(remaining):
-            body = await _aread_limited(response.aiter_bytes(_CHUNK), limit)
+            body = await aread_limited(response.aiter_bytes(_CHUNK), limit=limit)
     except TimeoutError as exc:
         await response.aclose()
         raise _timeout_error(response) from exc
