@@ -202,6 +202,22 @@ def test_without_a_refresh_token() -> None:
     assert resource.header("Authorization") == "Bearer AT-3"
 
 
+@pytest.mark.checklist("G8")
+def test_a_client_credentials_token_is_renewed_by_that_grant_even_with_a_refresh_token() -> None:
+    # RFC 6749 §4.4.3: a client-credentials answer should carry no refresh token; when a
+    # server sends one anyway, the client's own grant still renews the token, and the refresh
+    # token is neither sent nor carried over to the new token.
+    flow = _flow(_token(expires_at=NOW), renew_with_client_credentials=True)
+    request = next(flow)
+    assert _form(request) == {"grant_type": "client_credentials"}
+    assert b"RT-1" not in request.body
+    resource = flow.send(_issued("AT-3"))
+    assert resource.header("Authorization") == "Bearer AT-3"
+    outcome = _finish(flow, Response(status=200))
+    assert outcome.token.access_token == "AT-3"
+    assert outcome.token.refresh_token is None
+
+
 @pytest.mark.checklist("G7")
 def test_a_failing_hook_loses_nothing() -> None:
     def hook(token: Token) -> None:

@@ -79,9 +79,12 @@ def authorized_request_flow(
     Before sending, a token expired within ``client.leeway`` seconds is renewed (checklist G1).
     After ``401`` with a Bearer ``invalid_token`` challenge the token is renewed once and the
     request replayed once (G3); ``403 insufficient_scope`` is returned as is. Renewal uses the
-    refresh token (RFC 6749 §6; the old refresh token is kept when none is returned, A19), or,
-    when ``renew_with_client_credentials``, a new client-credentials grant (G8). Without either
-    an expired token raises :class:`~oauthcore.TokenExpiredError`; it is never sent.
+    refresh token (RFC 6749 §6; the old refresh token is kept when none is returned, A19).
+    ``renew_with_client_credentials`` says the token is the client's own, from the
+    client-credentials grant: a new grant renews it, and a refresh token it may carry is not
+    used (RFC 6749 §4.4.3: one should not be issued, and a server that issues one anyway may
+    refuse the refresh grant to this client) (G8). Without either an expired token raises
+    :class:`~oauthcore.TokenExpiredError`; it is never sent.
 
     ``on_token(new)`` is called with every new token before it is used; if it raises,
     :class:`~oauthcore.TokenUpdateError` carries the new token (nothing lost, G7). A refresh
@@ -133,12 +136,13 @@ def _renew(
     scope: str | Sequence[str] | None,
     now: Callable[[], int],
 ) -> Flow[Token]:
-    if token.refresh_token:
-        request = build_refresh_request(client, token.refresh_token, scope=scope)
-        scrub: tuple[str, ...] = (token.refresh_token, client.client_secret or "")
-    elif with_client_credentials:
+    refreshing = bool(token.refresh_token) and not with_client_credentials
+    if with_client_credentials:
         request = build_client_credentials_request(client, scope=scope)
-        scrub = (client.client_secret or "",)
+        scrub: tuple[str, ...] = (client.client_secret or "", token.refresh_token or "")
+    elif token.refresh_token:
+        request = build_refresh_request(client, token.refresh_token, scope=scope)
+        scrub = (token.refresh_token, client.client_secret or "")
     else:
         raise TokenExpiredError(
             "the access token has expired and there is no refresh token (RFC 6749 §6)"
@@ -164,7 +168,7 @@ def _renew(
                 raise
             attempts += 1
             continue
-        return token.with_refresh(new) if token.refresh_token else new
+        return token.with_refresh(new) if refreshing else new
 
 
 def _scopes(scope: str | Sequence[str]) -> tuple[str, ...]:
