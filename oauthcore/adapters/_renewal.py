@@ -16,7 +16,9 @@ Imports no HTTP client.
 from __future__ import annotations
 
 import asyncio
+import os
 import threading
+import time
 from collections.abc import Awaitable, Callable, Sequence
 
 from .._clock import steady_clock
@@ -31,12 +33,38 @@ from ..oauth2 import (
     authorized_request_flow,
 )
 
-__all__ = ["Renewal", "TokenStore"]
+__all__ = ["MAX_RETRY_DELAY", "RETRY_DELAY", "Renewal", "TokenStore", "retry_delay"]
 
 SendToken = Callable[[Request], Response]
 AsyncSendToken = Callable[[Request], Awaitable[Response]]
 
 _MAX_RESTARTS = 16
+
+RETRY_DELAY = 0.5
+"""Seconds, on average, before a token request refused as retryable is sent again (G6)."""
+
+MAX_RETRY_DELAY = 5.0
+"""The longest wait a server's ``Retry-After`` obtains before the retry (G6)."""
+
+
+def _uniform() -> float:
+    # A number in [0, 1) for jitter; oauthcore draws randomness from os.urandom only (N2).
+    return int.from_bytes(os.urandom(2), "big") / 65536
+
+
+def retry_delay(answer: Response, *, draw: Callable[[], float] = _uniform) -> float:
+    """Seconds to wait before sending again a token request ``answer`` refused as retryable.
+
+    The flow sends a refresh again after a ``5xx`` or ``temporarily_unavailable`` answer
+    (checklist G6); the driver waits first. A ``Retry-After`` in seconds (RFC 9110 §10.2.3) is
+    honoured up to :data:`MAX_RETRY_DELAY`; otherwise, or for an HTTP-date, the wait is
+    :data:`RETRY_DELAY` with jitter: between half and one and a half times it, so clients that
+    failed together do not come back together.
+    """
+    value = (answer.header("Retry-After") or "").strip()
+    if value.isascii() and value.isdigit() and len(value) <= 10:
+        return min(float(value), MAX_RETRY_DELAY)
+    return RETRY_DELAY * (0.5 + draw())
 
 
 class _FlowEnded(Exception):
@@ -202,6 +230,8 @@ class Renewal:
         scope: str | Sequence[str] | None = None,
         on_token: Callable[[Token], None] | None = None,
         now: Callable[[], int] | None = None,
+        pause: Callable[[float], object] = time.sleep,
+        apause: Callable[[float], Awaitable[object]] = asyncio.sleep,
     ) -> None:
         self._client = client
         if self._is_token_request(request):
@@ -217,6 +247,7 @@ class Renewal:
         self._scope = scope
         self._on_token = on_token
         self._now = now if now is not None else steady_clock()
+        self._pause, self._apause = pause, apause
         self._flow: Flow[AuthorizedResponse] | None = None
         self._snapshot: Token | None = None
         self._leading: _Attempt | None = None
@@ -306,6 +337,7 @@ class Renewal:
     ) -> Request | None:
         try:
             request = _resume(flow, response)
+            refused: Response | None = None
             while self._is_token_request(request):
                 if self._leading is None:
                     claim = self._store.claim(self._snapshot or self._store.token)
@@ -315,11 +347,14 @@ class Renewal:
                             return None
                         raise claim
                     self._leading = claim
+                if refused is not None:  # the flow sends it again: a retry, after a pause (G6)
+                    self._pause(retry_delay(refused))
                 try:
                     answer = send_token(request)
                 except Exception as exc:
                     request = _resume(flow, None, exc)
                 else:
+                    refused = answer
                     request = _resume(flow, answer)
             return request
         except BaseException as exc:
@@ -362,6 +397,7 @@ class Renewal:
     ) -> Request | None:
         try:
             request = _resume(flow, response)
+            refused: Response | None = None
             while self._is_token_request(request):
                 if self._leading is None:
                     claim = await self._store.aclaim(self._snapshot or self._store.token)
@@ -371,11 +407,14 @@ class Renewal:
                             return None
                         raise claim
                     self._leading = claim
+                if refused is not None:
+                    await self._apause(retry_delay(refused))
                 try:
                     answer = await send_token(request)
                 except Exception as exc:
                     request = _resume(flow, None, exc)
                 else:
+                    refused = answer
                     request = _resume(flow, answer)
             return request
         except BaseException as exc:

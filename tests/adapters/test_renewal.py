@@ -18,7 +18,13 @@ import time
 import pytest
 
 from oauthcore import ConfigurationError, InvalidGrantError
-from oauthcore.adapters._renewal import Renewal, TokenStore
+from oauthcore.adapters._renewal import (
+    MAX_RETRY_DELAY,
+    RETRY_DELAY,
+    Renewal,
+    TokenStore,
+    retry_delay,
+)
 from oauthcore.http import Request, Response
 from oauthcore.oauth2 import ClientConfig, Token
 
@@ -294,3 +300,100 @@ def test_async_feed_of_an_ordinary_answer_ends_the_flow() -> None:
 def test_a_bearer_request_to_the_token_endpoint_itself_is_refused() -> None:
     with pytest.raises(ConfigurationError, match="token endpoint"):
         renewal(TokenStore(expired()), request=Request(method="POST", url=TOKEN_URL))
+
+
+def unavailable(retry_after: str | None = None) -> Response:
+    headers = [("Content-Type", "application/json")]
+    if retry_after is not None:
+        headers.append(("Retry-After", retry_after))
+    return Response(
+        status=503, headers=tuple(headers), body=b'{"error": "temporarily_unavailable"}'
+    )
+
+
+@pytest.mark.checklist("G6")
+@pytest.mark.parametrize(
+    ("retry_after", "low", "high"),
+    [
+        (None, 0.25, 0.75),  # no hint: RETRY_DELAY with jitter, between half and 1.5 times
+        ("2", 2.0, 2.0),  # delta-seconds, honoured
+        (" 0 ", 0.0, 0.0),
+        ("3600", 5.0, 5.0),  # capped at MAX_RETRY_DELAY
+        ("9" * 5000, 0.25, 0.75),  # not a number worth reading
+        ("Wed, 21 Oct 2026 07:28:00 GMT", 0.25, 0.75),  # an HTTP-date: the default wait
+        ("-1", 0.25, 0.75),
+        ("\u0661", 0.25, 0.75),  # ARABIC-INDIC DIGIT ONE: a digit, but no delta-seconds
+    ],
+)
+def test_retry_delay(retry_after: str | None, low: float, high: float) -> None:
+    assert (MAX_RETRY_DELAY, RETRY_DELAY) == (5.0, 0.5)
+    for draw in (lambda: 0.0, lambda: 0.999999):
+        delay = retry_delay(unavailable(retry_after), draw=draw)
+        assert low <= delay <= high
+    if retry_after is None:
+        assert retry_delay(unavailable(), draw=lambda: 0.0) == 0.25
+        draws = {retry_delay(unavailable()) for _ in range(50)}
+        assert len(draws) > 1  # jittered
+        assert all(0.25 <= d < 0.75 for d in draws)
+
+
+class Flaky:
+    """A token endpoint answering 503 (with ``retry_after``) once, then a new token."""
+
+    def __init__(self, retry_after: str | None) -> None:
+        self.retry_after = retry_after
+        self.answers = [unavailable(retry_after), token_answer("AT-1")]
+        self.sent: list[Request] = []
+
+    def send(self, request: Request) -> Response:
+        self.sent.append(request)
+        return self.answers.pop(0)
+
+    async def asend(self, request: Request) -> Response:
+        return self.send(request)
+
+
+@pytest.mark.checklist("G6")
+def test_a_refresh_refused_as_retryable_is_sent_again_after_a_pause() -> None:
+    endpoint = Flaky("1")
+    pauses: list[float] = []
+    request = renewal(TokenStore(expired()), pause=pauses.append).start(endpoint.send)
+    assert bearer(request) == "Bearer AT-1"
+    assert len(endpoint.sent) == 2
+    assert endpoint.sent[0] == endpoint.sent[1]  # the same refresh, sent again
+    assert pauses == [1.0]  # once, before the retry, as long as Retry-After says
+
+    endpoint = Flaky(None)
+    apauses: list[float] = []
+
+    async def record(delay: float) -> None:
+        apauses.append(delay)
+
+    request = asyncio.run(renewal(TokenStore(expired()), apause=record).astart(endpoint.asend))
+    assert bearer(request) == "Bearer AT-1"
+    assert len(endpoint.sent) == 2
+    assert len(apauses) == 1
+    assert 0.25 <= apauses[0] <= 0.75
+
+    # A refresh that succeeds at once, or fails for good, never pauses.
+    pauses.clear()
+    renewal(TokenStore(expired()), pause=pauses.append).start(TokenEndpoint(delay=0).send)
+    with pytest.raises(InvalidGrantError):
+        renewal(TokenStore(expired()), pause=pauses.append).start(
+            TokenEndpoint(delay=0, fail=True).send
+        )
+    assert pauses == []
+
+
+@pytest.mark.checklist("G6")
+def test_the_pause_really_waits() -> None:
+    # With the default pause: the second attempt leaves at least the jittered minimum later.
+    endpoint = Flaky(None)
+    stamps: list[float] = []
+
+    def timed(request: Request) -> Response:
+        stamps.append(time.monotonic())
+        return endpoint.send(request)
+
+    assert bearer(renewal(TokenStore(expired())).start(timed)) == "Bearer AT-1"
+    assert stamps[1] - stamps[0] >= 0.25
