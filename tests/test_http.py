@@ -97,3 +97,53 @@ def test_repr_hides_credentials() -> None:
 def test_values_pickle() -> None:
     request = Request.build("POST", "https://x.example/", headers={"A": "b"}, body=b"x")
     assert pickle.loads(pickle.dumps(request)) == request  # noqa: S301 (our own bytes)
+
+
+def test_values_compare_hash_and_show_as_generated_dataclasses_do() -> None:
+    # FieldValue stands in for what @dataclass(eq=True, frozen=True) would generate; the
+    # stdlib's own generated methods, on a twin class, are the oracle.
+    import dataclasses as dc
+
+    from oauthcore.oauth1 import ClientCredentials, TokenCredentials
+
+    @dc.dataclass(frozen=True, slots=True, kw_only=True)
+    class Twin:
+        method: str
+        url: str
+        headers: tuple[tuple[str, str], ...] = ()
+        body: bytes = dc.field(default=b"", repr=False)
+
+    cases = [
+        {"method": "GET", "url": "https://x/"},
+        {"method": "GET", "url": "https://x/", "headers": (("A", "1"),)},
+        {"method": "POST", "url": "https://x/", "body": b"a=1"},
+        {"method": "POST", "url": "https://x/", "body": b"a=2"},
+    ]
+    for left in cases:
+        for right in cases:
+            ours = Request(**left) == Request(**right)  # type: ignore[arg-type]
+            assert ours == (Twin(**left) == Twin(**right))  # type: ignore[arg-type]
+            if ours:
+                assert hash(Request(**left)) == hash(Request(**right))  # type: ignore[arg-type]
+    request = Request(method="GET", url="https://x/")
+    assert request != Twin(method="GET", url="https://x/")  # another class: never equal
+    assert request.__eq__(object()) is NotImplemented
+    assert Response(status=200) == Response(status=200)
+    assert Response(status=200) != Response(status=201)
+    assert len({Response(status=200), Response(status=200)}) == 1
+
+    @dc.dataclass(frozen=True, slots=True, kw_only=True)
+    class TwinToken:
+        token: str
+        secret: str = dc.field(default="", repr=False)
+        extra: tuple[tuple[str, str], ...] = ()
+
+    token = TokenCredentials(token="tk", secret="ts", extra=(("user_id", "1"),))
+    twin = TwinToken(token="tk", secret="ts", extra=(("user_id", "1"),))
+    assert repr(token) == repr(twin).replace("TwinToken", "TokenCredentials", 1).replace(
+        "test_values_compare_hash_and_show_as_generated_dataclasses_do.<locals>.", ""
+    )
+    assert repr(ClientCredentials(key="ck", secret="cs")) == (
+        "ClientCredentials(key='ck', signature_method=<SignatureMethod.HMAC_SHA1: 'HMAC-SHA1'>)"
+    )
+    assert TokenCredentials(token="tk", secret="a") != TokenCredentials(token="tk", secret="b")

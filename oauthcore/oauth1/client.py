@@ -24,7 +24,7 @@ from .._clock import unix_time
 from .._encoding import form_pairs_encoded, percent_encode
 from .._urls import URL, check_transport, parse_url
 from ..errors import ConfigurationError
-from ..http import Request, has_control
+from ..http import FieldValue, Request, has_control
 from .placement import Placement, is_form_content_type, place_encoded
 from .signing import (
     SignatureMethod,
@@ -98,8 +98,8 @@ def _check_text(name: str, value: str) -> None:
         raise ConfigurationError(f"{name} contains a control character (checklist E1)")
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
-class ClientCredentials:
+@dataclass(frozen=True, slots=True, kw_only=True, repr=False, eq=False)
+class ClientCredentials(FieldValue):
     """The client's identifier and how it signs (RFC 5849 §1.1 "client credentials").
 
     ``secret`` is the shared secret for HMAC and PLAINTEXT; ``rsa_key`` the parsed private key
@@ -145,8 +145,8 @@ class ClientCredentials:
         return cls(key=key, secret=secret, signature_method=method, rsa_key=parsed)
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
-class TokenCredentials:
+@dataclass(frozen=True, slots=True, kw_only=True, repr=False, eq=False)
+class TokenCredentials(FieldValue):
     """A token and its secret: temporary or token credentials (RFC 5849 §1.1, §2.1, §2.3).
 
     ``extra`` keeps any other fields the provider returned with them (``user_id``, ...).
