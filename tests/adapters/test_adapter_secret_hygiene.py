@@ -13,13 +13,16 @@ import re
 from collections.abc import Iterator
 
 import pytest
-from interop.drivers import DRIVERS, Driver  # tests/ is on sys.path (rootdir conftest)
+from interop import drivers  # tests/ is on sys.path (rootdir conftest)
+from interop.drivers import Driver
 from loopback import LoopbackServer, Recorded, Reply
 
 from oauthcore.adapters._renewal import TokenStore
 from oauthcore.http import Request
 from oauthcore.oauth1 import ClientCredentials, Placement, TokenCredentials
 from oauthcore.oauth2 import BearerPlacement, ClientConfig, Token
+
+driver = drivers.driver  # the fixture: each adapter's driver in turn (defined once there)
 
 CANARIES = {
     "client_secret": "CSx5f1e9a",
@@ -51,17 +54,6 @@ def capture() -> Iterator[Capture]:
     finally:
         root.removeHandler(handler)
         root.setLevel(level)
-
-
-@pytest.fixture(params=list(DRIVERS))
-def driver(request: pytest.FixtureRequest) -> Iterator[Driver]:
-    made = DRIVERS[request.param]()
-    try:
-        yield made
-    finally:
-        close = getattr(made, "close", None)
-        if close is not None:
-            close()
 
 
 def handler(recorded: Recorded) -> Reply:

@@ -23,7 +23,8 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from interop.drivers import DRIVERS, Driver  # tests/ is on sys.path (rootdir conftest)
+from interop import drivers  # tests/ is on sys.path (rootdir conftest)
+from interop.drivers import Driver
 from loopback import LoopbackServer, Recorded, Reply
 from providers import self_signed_certificate, serve_tls
 
@@ -38,6 +39,8 @@ from oauthcore.oauth1 import (
     verify_request,
 )
 from oauthcore.oauth2 import ClientConfig, Token, build_client_credentials_request, token_flow
+
+driver = drivers.driver  # the fixture: each adapter's driver in turn (defined once there)
 
 STATUSES = (301, 302, 303, 307, 308)
 CREDENTIALS = ("authorization", "proxy-authorization", "cookie")
@@ -69,17 +72,6 @@ REFUSED = {
     "file": "file:///etc/passwd",
     "javascript": "javascript:alert(1)",
 }
-
-
-@pytest.fixture(params=list(DRIVERS))
-def driver(request: pytest.FixtureRequest) -> Iterator[Driver]:
-    made = DRIVERS[request.param]()
-    try:
-        yield made
-    finally:
-        close = getattr(made, "close", None)
-        if close is not None:
-            close()
 
 
 @pytest.fixture(scope="module")

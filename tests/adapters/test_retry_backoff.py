@@ -8,26 +8,16 @@ twice at once. Driven through each adapter's own auth object over real HTTP.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-
 import pytest
-from interop.drivers import DRIVERS, Driver  # tests/ is on sys.path (rootdir conftest)
+from interop import drivers  # tests/ is on sys.path (rootdir conftest)
+from interop.drivers import Driver
 from loopback import LoopbackServer, Recorded, Reply
 
 from oauthcore.adapters._renewal import TokenStore
 from oauthcore.http import Request
 from oauthcore.oauth2 import ClientConfig, Token
 
-
-@pytest.fixture(params=list(DRIVERS))
-def driver(request: pytest.FixtureRequest) -> Iterator[Driver]:
-    made = DRIVERS[request.param]()
-    try:
-        yield made
-    finally:
-        close = getattr(made, "close", None)
-        if close is not None:
-            close()
+driver = drivers.driver  # the fixture: each adapter's driver in turn (defined once there)
 
 
 @pytest.mark.checklist("G6")

@@ -36,6 +36,7 @@ import requests
 
 from oauthcore.http import Request, Response
 
+from .drivers import driver  # noqa: F401 - each adapter's driver in turn, a fixture
 from .matrix_report import CELL
 
 TESTS = Path(__file__).resolve().parent.parent

@@ -16,10 +16,11 @@ from __future__ import annotations
 
 import asyncio
 import ssl
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Callable, Iterator
 from typing import Any, TypeVar
 
 import httpx
+import pytest
 import requests
 
 from oauthcore import RedirectPolicyError
@@ -288,3 +289,16 @@ DRIVERS: dict[str, Callable[[], Driver]] = {
     "urllib3": Urllib3Driver,
 }
 """Driver factories by adapter name, in the order the matrix shows them."""
+
+
+@pytest.fixture(params=list(DRIVERS))
+def driver(request: pytest.FixtureRequest) -> Iterator[Driver]:
+    """Each adapter's driver in turn (a test module takes it with ``from interop.drivers
+    import driver``), closed after the test."""
+    made = DRIVERS[request.param]()
+    try:
+        yield made
+    finally:
+        close = getattr(made, "close", None)
+        if close is not None:
+            close()

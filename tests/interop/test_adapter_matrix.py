@@ -51,7 +51,7 @@ from oauthcore.ofly import OflyCredentials
 from oauthcore.rsa import load_private_key
 
 from .conftest import RunningProvider
-from .drivers import DRIVERS, Driver
+from .drivers import Driver
 from .matrix_report import NOT_OFFERED
 
 USER = "alice"
@@ -61,17 +61,6 @@ QUERY = "a=2&a=1&b=%E2%98%83&c=x+y&d=%7E"
 QUERY_PARAMS = [["a", "1"], ["a", "2"], ["b", "☃"], ["c", "x y"], ["d", "~"]]
 FORM = "name=J%C3%BCrgen&plus=a%2Bb&space=a+b"
 FORM_PARAMS = [["name", "Jürgen"], ["plus", "a+b"], ["space", "a b"]]
-
-
-@pytest.fixture(params=list(DRIVERS))
-def driver(request: pytest.FixtureRequest) -> Iterator[Driver]:
-    made = DRIVERS[request.param]()
-    try:
-        yield made
-    finally:
-        close = getattr(made, "close", None)
-        if close is not None:
-            close()
 
 
 @pytest.fixture(scope="module")
