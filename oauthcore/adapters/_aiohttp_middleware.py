@@ -9,7 +9,6 @@ from __future__ import annotations
 import logging
 import ssl
 from collections.abc import Callable, Sequence
-from typing import Any
 
 from ..errors import ConfigurationError, MissingDependencyError
 
@@ -19,7 +18,6 @@ try:
 except ImportError as exc:  # checklist N5: a typed error with an install hint
     raise MissingDependencyError("aiohttp", "aiohttp") from exc
 
-from .._clock import steady_clock
 from ..http import Request, Response
 from ..limits import MAX_BODY_BYTES
 from ..oauth2 import BearerPlacement, ClientConfig, Token
@@ -34,8 +32,8 @@ from ._aiohttp_transport import (
     _to_core,
     send_request,
 )
-from ._renewal import Renewal, TokenStore
-from ._signers import OAuth1Signer, OflySigner
+from ._renewal import TokenStore
+from ._signers import BearerOptions, OAuth1Signer, OflySigner
 from ._state import HookState
 from ._tls import check_ssl_context, warn_insecure
 
@@ -130,7 +128,7 @@ class OflyMiddleware(OflySigner, _Middleware):
         return True
 
 
-class OAuth2Middleware(_Middleware):
+class OAuth2Middleware(BearerOptions, _Middleware):
     """Present an OAuth 2.0 bearer token and keep it usable (RFC 6749 §6, RFC 6750).
 
     Each request runs :func:`oauthcore.oauth2.authorized_request_flow` through a
@@ -161,42 +159,26 @@ class OAuth2Middleware(_Middleware):
         session: aiohttp.ClientSession | None = None,
         now: Callable[[], int] | None = None,
     ) -> None:
-        self.client = client
-        self.store = token if isinstance(token, TokenStore) else TokenStore(token)
-        self.on_token = on_token
-        self.placement = placement
-        self.renew_with_client_credentials = renew_with_client_credentials
-        self.scope = scope
+        self._set_bearer_options(
+            client,
+            token,
+            on_token=on_token,
+            placement=placement,
+            renew_with_client_credentials=renew_with_client_credentials,
+            scope=scope,
+            now=now,
+        )
         self.timeout = timeout
         self.max_bytes = max_bytes
         self.max_redirects = max_redirects
         self.session = session
-        self._given_now = now
-        self.now = now if now is not None else steady_clock()
 
-    _hook_attributes = ("on_token", "_given_now", "session")
+    _hook_attributes = (*BearerOptions._hook_attributes, "session")
     _shared_attributes = ("session",)
-
-    def _state(self) -> dict[str, Any]:
-        state = dict(self.__dict__)
-        del state["now"]  # rebuilt on load
-        return state
-
-    def __setstate__(self, state: dict[str, Any]) -> None:
-        self.__dict__.update(state)
-        self.now = self._given_now if self._given_now is not None else steady_clock()
-
-    @property
-    def token(self) -> Token:
-        """The token in force (the store's)."""
-        return self.store.token
 
     @property
     def allow_insecure_transport(self) -> bool:  # type: ignore[override]  # the client's
         return self.client.allow_insecure_transport
-
-    def __repr__(self) -> str:
-        return f"OAuth2Middleware(client={self.client!r}, store={self.store!r})"
 
     def _allows_stream(self) -> bool:
         return self.placement is not BearerPlacement.BODY
@@ -211,16 +193,7 @@ class OAuth2Middleware(_Middleware):
                 session, token_request, timeout=self.timeout, max_bytes=self.max_bytes
             )
 
-        renewal = Renewal(
-            request,
-            self.store,
-            self.client,
-            placement=self.placement,
-            renew_with_client_credentials=self.renew_with_client_credentials,
-            scope=self.scope,
-            on_token=self.on_token,
-            now=self.now,
-        )
+        renewal = self._renewal(request)
         await _apply(req, await renewal.astart(send_token), keep_body=streamed)
         response = await handler(req)
         if streamed:

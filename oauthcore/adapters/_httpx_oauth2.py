@@ -7,7 +7,6 @@ A private part of :mod:`oauthcore.adapters.httpx`: import the public names from 
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from typing import Any
 
 from ..errors import MissingDependencyError
 
@@ -16,7 +15,6 @@ try:
 except ImportError as exc:  # checklist N5: a typed error with an install hint
     raise MissingDependencyError("httpx", "httpx") from exc
 
-from .._clock import steady_clock
 from ..http import Request, Response
 from ..limits import MAX_BODY_BYTES
 from ..oauth2 import BearerPlacement, ClientConfig, Token
@@ -34,6 +32,7 @@ from ._httpx_transport import (
     send_request,
 )
 from ._renewal import Renewal, TokenStore
+from ._signers import BearerOptions
 
 
 class _Start(Step):
@@ -75,7 +74,7 @@ def _oauth2(auth: _Auth) -> OAuth2Auth:
     return auth
 
 
-class OAuth2Auth(_Auth):
+class OAuth2Auth(BearerOptions, _Auth):
     """Present an OAuth 2.0 bearer token and keep it usable (RFC 6749 §6, RFC 6750).
 
     Each request runs :func:`oauthcore.oauth2.authorized_request_flow`: a token expired
@@ -108,44 +107,28 @@ class OAuth2Auth(_Auth):
         async_token_client: httpx.AsyncClient | None = None,
         now: Callable[[], int] | None = None,
     ) -> None:
-        self.client = client
-        self.store = token if isinstance(token, TokenStore) else TokenStore(token)
-        self.on_token = on_token
-        self.placement = placement
-        self.renew_with_client_credentials = renew_with_client_credentials
-        self.scope = scope
+        self._set_bearer_options(
+            client,
+            token,
+            on_token=on_token,
+            placement=placement,
+            renew_with_client_credentials=renew_with_client_credentials,
+            scope=scope,
+            now=now,
+        )
         self.timeout = timeout
         self.deadline = deadline
         self.max_bytes = max_bytes
         self.max_redirects = max_redirects
         self.token_client = token_client
         self.async_token_client = async_token_client
-        self._given_now = now
-        self._now = now if now is not None else steady_clock()
-
-    @property
-    def token(self) -> Token:
-        """The token in force (the store's)."""
-        return self.store.token
 
     @property
     def allow_insecure_transport(self) -> bool:  # type: ignore[override]  # the client's
         return self.client.allow_insecure_transport
 
-    def __repr__(self) -> str:
-        return f"OAuth2Auth(client={self.client!r}, store={self.store!r})"
-
-    _hook_attributes = ("on_token", "_given_now", "token_client", "async_token_client")
+    _hook_attributes = (*BearerOptions._hook_attributes, "token_client", "async_token_client")
     _shared_attributes = ("token_client", "async_token_client")
-
-    def _state(self) -> dict[str, Any]:
-        state = dict(self.__dict__)
-        del state["_now"]  # rebuilt on load
-        return state
-
-    def __setstate__(self, state: dict[str, Any]) -> None:
-        self.__dict__.update(state)
-        self._now = self._given_now if self._given_now is not None else steady_clock()
 
     def _needs_body(self, request: httpx.Request) -> bool:
         return self.placement is BearerPlacement.BODY
@@ -153,16 +136,7 @@ class OAuth2Auth(_Auth):
     def _exchange(
         self, request: Request, template: httpx.Request, stream: Stream | None
     ) -> Plan[httpx.Response]:
-        renewal = Renewal(
-            request,
-            self.store,
-            self.client,
-            placement=self.placement,
-            renew_with_client_credentials=self.renew_with_client_credentials,
-            scope=self.scope,
-            on_token=self.on_token,
-            now=self._now,
-        )
+        renewal = self._renewal(request)
         start = _Start(renewal)
         yield start
         send = Send(from_core(start.result, template=template, stream=stream))

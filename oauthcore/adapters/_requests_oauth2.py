@@ -17,7 +17,6 @@ try:
 except ImportError as exc:  # checklist N5: a typed error with an install hint
     raise MissingDependencyError("requests", "requests") from exc
 
-from .._clock import steady_clock
 from ..http import Request, Response
 from ..limits import MAX_BODY_BYTES
 from ..oauth2 import (
@@ -26,7 +25,7 @@ from ..oauth2 import (
     Token,
 )
 from ..redirects import MAX_HOPS
-from ._renewal import Renewal, TokenStore
+from ._renewal import TokenStore
 from ._requests_session import send_request
 from ._requests_transport import (
     _MANAGED,
@@ -42,10 +41,10 @@ from ._requests_transport import (
     _remember,
     _to_core,
 )
-from ._state import HookState
+from ._signers import BearerOptions
 
 
-class OAuth2Auth(HookState, AuthBase):
+class OAuth2Auth(BearerOptions, AuthBase):
     """Present an OAuth 2.0 bearer token and keep it usable (RFC 6749 §6, RFC 6750).
 
     Each request runs :func:`oauthcore.oauth2.authorized_request_flow`: a token expired
@@ -73,44 +72,35 @@ class OAuth2Auth(HookState, AuthBase):
         session: requests.Session | None = None,
         now: Callable[[], int] | None = None,
     ) -> None:
-        self.client = client
-        self.store = token if isinstance(token, TokenStore) else TokenStore(token)
-        self.on_token = on_token
-        self.placement = placement
-        self.renew_with_client_credentials = renew_with_client_credentials
-        self.scope = scope
+        self._set_bearer_options(
+            client,
+            token,
+            on_token=on_token,
+            placement=placement,
+            renew_with_client_credentials=renew_with_client_credentials,
+            scope=scope,
+            now=now,
+        )
         self.timeout = timeout
         self.deadline = deadline
         self.max_bytes = max_bytes
         self.max_redirects = max_redirects
-        self._given_now = now
-        self._now = now if now is not None else steady_clock()
         self._given_session = session
         self._session = session if session is not None else requests.Session()
-
-    @property
-    def token(self) -> Token:
-        """The token in force (the store's)."""
-        return self.store.token
 
     @property
     def allow_insecure_transport(self) -> bool:
         return self.client.allow_insecure_transport
 
-    def __repr__(self) -> str:
-        return f"OAuth2Auth(client={self.client!r}, store={self.store!r})"
-
-    _hook_attributes = ("on_token", "_given_now")
     _shared_attributes = ("_given_session",)
 
     def _state(self) -> dict[str, Any]:
-        state = dict(self.__dict__)
-        del state["_session"], state["_now"]  # rebuilt on load
+        state = super()._state()
+        del state["_session"]  # rebuilt on load
         return state
 
     def __setstate__(self, state: dict[str, Any]) -> None:
-        self.__dict__.update(state)
-        self._now = self._given_now if self._given_now is not None else steady_clock()
+        super().__setstate__(state)
         given = self._given_session
         self._session = given if given is not None else requests.Session()
 
@@ -139,16 +129,7 @@ class _Exchange(_OwnHooks):
         self._auth = auth
         self._request = request
         self._replayable = replayable
-        self._renewal = Renewal(
-            request,
-            auth.store,
-            auth.client,
-            placement=auth.placement,
-            renew_with_client_credentials=auth.renew_with_client_credentials,
-            scope=auth.scope,
-            on_token=auth.on_token,
-            now=auth._now,
-        )
+        self._renewal = auth._renewal(request)
 
     def start(self) -> Request:
         """Return the resource request to send, the token renewed first if it is stale."""

@@ -21,12 +21,11 @@ try:
 except ImportError as exc:  # checklist N5: a typed error with an install hint
     raise MissingDependencyError("urllib3", "urllib3") from exc
 
-from .._clock import steady_clock
 from ..http import Request, Response
 from ..limits import MAX_BODY_BYTES
 from ..oauth2 import BearerPlacement, ClientConfig, Token
-from ._renewal import Renewal, TokenStore
-from ._signers import OAuth1Signer, OflySigner
+from ._renewal import TokenStore
+from ._signers import BearerOptions, OAuth1Signer, OflySigner
 from ._state import HookState
 from ._tls import warn_insecure
 from ._urllib3_transport import (
@@ -118,7 +117,7 @@ class OflyAuth(OflySigner, _Signed):
         return True
 
 
-class OAuth2Auth(AuthBase):
+class OAuth2Auth(BearerOptions, AuthBase):
     """Present an OAuth 2.0 bearer token and keep it usable (RFC 6749 §6, RFC 6750).
 
     Each request runs :func:`oauthcore.oauth2.authorized_request_flow` through the shared
@@ -148,12 +147,15 @@ class OAuth2Auth(AuthBase):
         insecure_skip_tls_verify: bool = False,
         now: Callable[[], int] | None = None,
     ) -> None:
-        self.client = client
-        self.store = token if isinstance(token, TokenStore) else TokenStore(token)
-        self.on_token = on_token
-        self.placement = placement
-        self.renew_with_client_credentials = renew_with_client_credentials
-        self.scope = scope
+        self._set_bearer_options(
+            client,
+            token,
+            on_token=on_token,
+            placement=placement,
+            renew_with_client_credentials=renew_with_client_credentials,
+            scope=scope,
+            now=now,
+        )
         self.timeout = timeout
         self.deadline = deadline
         self.max_bytes = max_bytes
@@ -164,13 +166,6 @@ class OAuth2Auth(AuthBase):
         elif insecure_skip_tls_verify:
             warn_insecure(_LOG, "auth's token requests")
         self._pool = pool
-        self._given_now = now
-        self._now = now if now is not None else steady_clock()
-
-    @property
-    def token(self) -> Token:
-        """The token in force (the store's)."""
-        return self.store.token
 
     @property
     def pool(self) -> PoolManager:
@@ -181,15 +176,11 @@ class OAuth2Auth(AuthBase):
     def allows_stream(self) -> bool:
         return self.placement is not BearerPlacement.BODY
 
-    def __repr__(self) -> str:
-        return f"OAuth2Auth(client={self.client!r}, store={self.store!r})"
-
-    _hook_attributes = ("on_token", "_given_now")
     _shared_attributes = ("_given_pool",)
 
     def _state(self) -> dict[str, Any]:
-        state = dict(self.__dict__)
-        del state["_pool"], state["_now"]  # rebuilt on load
+        state = super()._state()
+        del state["_pool"]  # rebuilt on load
         return state
 
     def __getstate__(self) -> dict[str, Any]:
@@ -201,14 +192,13 @@ class OAuth2Auth(AuthBase):
         return super().__getstate__()
 
     def __setstate__(self, state: dict[str, Any]) -> None:
-        self.__dict__.update(state)
+        super().__setstate__(state)
         given = self._given_pool
         self._pool = (
             given
             if given is not None
             else new_pool_manager(insecure_skip_tls_verify=self.insecure_skip_tls_verify)
         )
-        self._now = self._given_now if self._given_now is not None else steady_clock()
 
     def sign(self, request: Request) -> Request:
         """Return ``request`` with the token in force, renewed first if it is stale."""
@@ -233,16 +223,7 @@ class _Renewing(Exchange):
 
     def __init__(self, auth: OAuth2Auth, request: Request) -> None:
         self._send_token = auth._send_token_request
-        self._renewal = Renewal(
-            request,
-            auth.store,
-            auth.client,
-            placement=auth.placement,
-            renew_with_client_credentials=auth.renew_with_client_credentials,
-            scope=auth.scope,
-            on_token=auth.on_token,
-            now=auth._now,
-        )
+        self._renewal = auth._renewal(request)
 
     def start(self) -> Request:
         return self._renewal.start(self._send_token)
