@@ -29,7 +29,6 @@ from oauthcore.errors import (
     InvalidScopeError,
     IssuerMismatchError,
     OAuthServerError,
-    StateMismatchError,
     UnauthorizedClientError,
     UnsupportedGrantTypeError,
 )
@@ -68,15 +67,35 @@ from .oauth2_helpers import (
     revoke,
     visit,
 )
+from .oauth2_shared import (  # noqa: F401 - collected here, against this module's provider
+    test_a_grant_the_client_may_not_use_is_unauthorized_client,
+    test_a_state_that_is_not_ours_is_refused,
+    test_an_unknown_token_gets_an_invalid_token_challenge,
+    test_authorization_needs_a_logged_in_user,
+    test_bearer_in_the_header,
+    test_code_is_bound_to_its_client,
+    test_code_is_single_use,
+    test_invalid_scope,
+    test_plain_pkce,
+    test_refresh_after_401_for_an_expired_access_token,
+    test_state_of_any_visible_characters_round_trips,
+)
 
 # aioauth has no RFC 9207 support (and no metadata to say so): iss cannot be required.
-_client = partial(oauth2_client, issuer_sends_iss=False)
-_password_token = partial(password_token, issuer_sends_iss=False)
+ISSUER_SENDS_ISS = False
+_client = partial(oauth2_client, issuer_sends_iss=ISSUER_SENDS_ISS)
+_password_token = partial(password_token, issuer_sends_iss=ISSUER_SENDS_ISS)
 
 
 @pytest.fixture(scope="module")
 def provider(aioauth_provider: RunningProvider) -> RunningProvider:
     return aioauth_provider
+
+
+@pytest.fixture(scope="module")
+def issuer_sends_iss() -> bool:
+    """Whether this provider sends RFC 9207 ``iss`` (the shared tests require it then)."""
+    return ISSUER_SENDS_ISS
 
 
 def _active(send: Send, provider: RunningProvider, client: ClientConfig, token: str) -> bool:
@@ -139,32 +158,6 @@ def test_aioauth_sends_no_iss(send: Send, provider: RunningProvider) -> None:
             location, pending, client=replace(client, issuer_sends_iss=True)
         )
     assert parse_authorization_response(location, pending, client=client).iss is None
-
-
-@pytest.mark.checklist("B1")
-def test_state_of_any_visible_characters_round_trips(send: Send, provider: RunningProvider) -> None:
-    # RFC 6749 A.5: state is 1*VSCHAR; aioauth percent-encodes it into the redirect.
-    client = _client(provider, "public")
-    state = 'st ate/+%"<x>&=;~'  # printable ASCII, reserved characters included
-    code, pending = authorize(send, client, state=state)
-    assert code.state == state == pending.state
-
-
-@pytest.mark.checklist("B1")
-def test_a_state_that_is_not_ours_is_refused(send: Send, provider: RunningProvider) -> None:
-    client = _client(provider, "public")
-    url, pending = build_authorization_url(client)
-    location = visit(send, url)
-    other = replace(pending, state=pending.state + "x")
-    with pytest.raises(StateMismatchError):
-        parse_authorization_response(location, other, client=client)
-
-
-def test_plain_pkce(send: Send, provider: RunningProvider) -> None:
-    # Only when asked for (RFC 7636 §4.2); aioauth supports it.
-    client = _client(provider, "public")
-    token = code_token(send, client, pkce=PkceMethod.PLAIN)
-    assert me(send, provider, token, client).response.status == 200
 
 
 @pytest.mark.checklist("B8")
@@ -236,30 +229,6 @@ def test_aioauth_ignores_a_code_challenge_without_a_method(
     assert token.access_token
 
 
-@pytest.mark.checklist("B13")
-def test_code_is_single_use(send: Send, provider: RunningProvider) -> None:
-    client = _client(provider, "confidential")
-    code, pending = authorize(send, client)
-    request = build_authorization_code_request(
-        client, code.code, code_verifier=pending.code_verifier
-    )
-    drive(token_flow(request), send)
-    with pytest.raises(InvalidGrantError):
-        drive(token_flow(request), send)
-
-
-def test_code_is_bound_to_its_client(send: Send, provider: RunningProvider) -> None:
-    # RFC 6749 §4.1.3: the code was issued to "public"; "confidential" may not redeem it.
-    owner = _client(provider, "public")
-    code, pending = authorize(send, owner)
-    thief = _client(provider, "confidential")
-    request = build_authorization_code_request(
-        thief, code.code, code_verifier=pending.code_verifier
-    )
-    with pytest.raises(InvalidGrantError):
-        drive(token_flow(request), send)
-
-
 def test_aioauth_does_not_compare_the_redirect_uri_at_the_token_endpoint(
     send: Send, provider: RunningProvider
 ) -> None:
@@ -298,14 +267,6 @@ def test_an_unknown_scope_is_invalid_scope(send: Send, provider: RunningProvider
     url, pending = build_authorization_url(client, scope="read admin")
     with pytest.raises(InvalidScopeError):
         parse_authorization_response(visit(send, url), pending, client=client)
-
-
-def test_authorization_needs_a_logged_in_user(send: Send, provider: RunningProvider) -> None:
-    # The control for X-Test-User: without it no code is issued.
-    url, _ = build_authorization_url(_client(provider, "public"))
-    answer = send(Request(method="GET", url=url))
-    assert answer.status == 401
-    assert answer.header("Location") is None
 
 
 @pytest.mark.parametrize(
@@ -436,29 +397,12 @@ def test_aioauth_does_not_form_decode_basic_credentials(
         assert token_with(post).access_token
 
 
-def test_a_grant_the_client_may_not_use_is_unauthorized_client(
-    send: Send, provider: RunningProvider
-) -> None:
-    user = provider.clients["user"]
-    request = build_password_request(
-        _client(provider, "service"), user["username"], user["password"]
-    )
-    with pytest.raises(UnauthorizedClientError) as caught:
-        drive(token_flow(request), send)
-    assert caught.value.status == 400
-
-
 def test_an_unknown_grant_type_is_unsupported_grant_type(
     send: Send, provider: RunningProvider
 ) -> None:
     request = build_grant_request(_client(provider, "password"), "urn:example:unknown")
     with pytest.raises(UnsupportedGrantTypeError):
         drive(token_flow(request), send)
-
-
-def test_invalid_scope(send: Send, provider: RunningProvider) -> None:
-    with pytest.raises(InvalidScopeError):
-        _password_token(send, provider, scope="admin")
 
 
 def test_aioauth_answers_a_wrong_password_with_invalid_request(
@@ -610,40 +554,7 @@ def test_aioauth_narrows_a_wider_refresh_scope_silently(
     assert narrower.scope == ("read",)
 
 
-@pytest.mark.checklist("G3")
-def test_refresh_after_401_for_an_expired_access_token(
-    send: Send, provider: RunningProvider
-) -> None:
-    client = _client(provider, "confidential")
-    token = code_token(send, client)
-    # Expired on the server only: oauthcore still thinks it valid and sends it, gets 401
-    # with error="invalid_token", refreshes once and replays once.
-    expire = Request.build(
-        "POST",
-        provider.endpoints["test_expire"],
-        headers={"Content-Type": "application/x-www-form-urlencoded"},
-        body=f"token={token.access_token}",
-    )
-    assert json_object(send(expire)) == {"expired": 1}
-    outcome = me(send, provider, token, client)
-    assert outcome.renewed
-    assert outcome.response.status == 200
-    assert outcome.token.access_token != token.access_token
-    assert outcome.token.refresh_token != token.refresh_token  # rotated
-
-
 # The resource: the provider's own RFC 6750 check (aioauth has none).
-
-
-@pytest.mark.checklist("E9")
-def test_bearer_in_the_header(send: Send, provider: RunningProvider) -> None:
-    client = _client(provider, "password")
-    token = _password_token(send, provider)
-    for method in ("GET", "POST"):
-        request = Request(method=method, url=provider.endpoints["resource"])
-        outcome = drive(authorized_request_flow(request, token, client), send)
-        assert outcome.response.status == 200
-        assert json_object(outcome.response)["method"] == method
 
 
 @pytest.mark.checklist("E9")
@@ -674,15 +585,6 @@ def test_insufficient_scope_is_returned_as_is(send: Send, provider: RunningProvi
     assert not outcome.renewed
     (challenge,) = parse_www_authenticate(outcome.response.header("WWW-Authenticate") or "")
     assert challenge.error == "insufficient_scope"
-
-
-def test_an_unknown_token_gets_an_invalid_token_challenge(
-    send: Send, provider: RunningProvider
-) -> None:
-    answer = bare_me(send, provider, "not-a-token")
-    assert answer.status == 401
-    (challenge,) = parse_www_authenticate(answer.header("WWW-Authenticate") or "")
-    assert challenge.error == "invalid_token"
 
 
 # Revocation (RFC 7009) and introspection (RFC 7662).

@@ -28,8 +28,6 @@ from oauthcore.errors import (
     InvalidRequestError,
     InvalidScopeError,
     IssuerMismatchError,
-    StateMismatchError,
-    UnauthorizedClientError,
 )
 from oauthcore.flows import drive
 from oauthcore.http import Request
@@ -54,7 +52,6 @@ from .conftest import SEND_TIMEOUT, USER, RunningProvider, Send, json_object
 from .oauth2_helpers import (
     authorize,
     bare_me,
-    code_token,
     endpoint_post,
     introspect,
     me,
@@ -64,16 +61,39 @@ from .oauth2_helpers import (
     revoke,
     visit,
 )
+from .oauth2_shared import (  # noqa: F401 - collected here, against this module's provider
+    test_a_grant_the_client_may_not_use_is_unauthorized_client,
+    test_a_state_that_is_not_ours_is_refused,
+    test_an_unknown_token_gets_an_invalid_token_challenge,
+    test_authorization_needs_a_logged_in_user,
+    test_bearer_in_the_header,
+    test_code_is_bound_to_its_client,
+    test_code_is_single_use,
+    test_invalid_scope,
+    test_iss_of_another_spelling_is_refused,
+    test_plain_pkce,
+    test_refresh_after_401_for_an_expired_access_token,
+    test_state_of_any_visible_characters_round_trips,
+    test_wrong_client_secret_is_invalid_client,
+    test_wrong_code_verifier_is_invalid_grant,
+)
 
 # Authlib's IssuerParameter adds iss to authorization responses (the metadata says so,
 # see test_metadata_is_valid_and_announces_iss): require it.
-_client = partial(oauth2_client, issuer_sends_iss=True)
-_password_token = partial(password_token, issuer_sends_iss=True)
+ISSUER_SENDS_ISS = True
+_client = partial(oauth2_client, issuer_sends_iss=ISSUER_SENDS_ISS)
+_password_token = partial(password_token, issuer_sends_iss=ISSUER_SENDS_ISS)
 
 
 @pytest.fixture(scope="module")
 def provider(authlib_oauth2_provider: RunningProvider) -> RunningProvider:
     return authlib_oauth2_provider
+
+
+@pytest.fixture(scope="module")
+def issuer_sends_iss() -> bool:
+    """Whether this provider sends RFC 9207 ``iss`` (the shared tests require it then)."""
+    return ISSUER_SENDS_ISS
 
 
 @pytest.fixture(scope="module")
@@ -133,81 +153,6 @@ def test_authorization_code_with_pkce(send: Send, provider: RunningProvider, nam
     }
 
 
-@pytest.mark.checklist("B1")
-def test_state_of_any_visible_characters_round_trips(send: Send, provider: RunningProvider) -> None:
-    # RFC 6749 A.5: state is 1*VSCHAR; the server form-encodes it into the redirect.
-    client = _client(provider, "public")
-    state = 'st ate/+%"<x>&=;~'  # printable ASCII, reserved characters included
-    code, pending = authorize(send, client, state=state)
-    assert code.state == state == pending.state
-
-
-@pytest.mark.checklist("B1")
-def test_a_state_that_is_not_ours_is_refused(send: Send, provider: RunningProvider) -> None:
-    client = _client(provider, "public")
-    url, pending = build_authorization_url(client)
-    location = visit(send, url)
-    other = replace(pending, state=pending.state + "x")
-    with pytest.raises(StateMismatchError):
-        parse_authorization_response(location, other, client=client)
-
-
-def test_plain_pkce(send: Send, provider: RunningProvider) -> None:
-    # Only when asked for (RFC 7636 §4.2); Authlib supports it.
-    client = _client(provider, "public")
-    token = code_token(send, client, pkce=PkceMethod.PLAIN)
-    assert me(send, provider, token, client).response.status == 200
-
-
-@pytest.mark.checklist("B13")
-def test_wrong_code_verifier_is_invalid_grant(send: Send, provider: RunningProvider) -> None:
-    client = _client(provider, "confidential")
-    code, pending = authorize(send, client)
-    assert pending.code_verifier is not None
-    wrong = pending.code_verifier[:-1] + ("A" if pending.code_verifier[-1] != "A" else "B")
-    request = build_authorization_code_request(client, code.code, code_verifier=wrong)
-    with pytest.raises(InvalidGrantError) as caught:
-        drive(token_flow(request), send)
-    assert caught.value.status == 400
-
-
-@pytest.mark.checklist("B13")
-def test_code_is_single_use(send: Send, provider: RunningProvider) -> None:
-    client = _client(provider, "confidential")
-    code, pending = authorize(send, client)
-    request = build_authorization_code_request(
-        client, code.code, code_verifier=pending.code_verifier
-    )
-    drive(token_flow(request), send)
-    with pytest.raises(InvalidGrantError):
-        drive(token_flow(request), send)
-
-
-def test_code_is_bound_to_its_client(send: Send, provider: RunningProvider) -> None:
-    # RFC 6749 §4.1.3: the code was issued to "public"; "confidential" may not redeem it.
-    owner = _client(provider, "public")
-    code, pending = authorize(send, owner)
-    thief = _client(provider, "confidential")
-    request = build_authorization_code_request(
-        thief, code.code, code_verifier=pending.code_verifier
-    )
-    with pytest.raises(InvalidGrantError):
-        drive(token_flow(request), send)
-
-
-@pytest.mark.checklist("B13", "E5")
-def test_wrong_client_secret_is_invalid_client(send: Send, provider: RunningProvider) -> None:
-    good = _client(provider, "confidential")
-    code, pending = authorize(send, good)
-    client = replace(good, client_secret=(good.client_secret or "") + "x")
-    request = build_authorization_code_request(
-        client, code.code, code_verifier=pending.code_verifier
-    )
-    with pytest.raises(InvalidClientError) as caught:
-        drive(token_flow(request), send)
-    assert caught.value.status == 401
-
-
 @pytest.mark.checklist("E5")
 def test_authlib_does_not_form_decode_basic_credentials(
     send: Send, provider: RunningProvider
@@ -237,16 +182,6 @@ def test_authlib_does_not_form_decode_basic_credentials(
     assert token_with(replace(client, basic_auth_raw=True)).access_token
     post = replace(client, auth_method=ClientAuthMethod.CLIENT_SECRET_POST)
     assert token_with(post).access_token
-
-
-@pytest.mark.checklist("B6")
-def test_iss_of_another_spelling_is_refused(send: Send, provider: RunningProvider) -> None:
-    # RFC 9207 §2.4: simple string comparison; a trailing slash is another issuer.
-    client = _client(provider, "public", issuer=provider.endpoints["issuer"] + "/")
-    url, pending = build_authorization_url(client)
-    location = visit(send, url)
-    with pytest.raises(IssuerMismatchError):
-        parse_authorization_response(location, pending, client=client)
 
 
 @pytest.mark.checklist("B7")
@@ -309,14 +244,6 @@ def test_authlib_issues_a_code_to_a_public_client_without_pkce(
     assert caught.value.status == 400
 
 
-def test_authorization_needs_a_logged_in_user(send: Send, provider: RunningProvider) -> None:
-    # The control for X-Test-User: without it no code is issued.
-    url, _ = build_authorization_url(_client(provider, "public"))
-    answer = send(Request(method="GET", url=url))
-    assert answer.status == 401
-    assert answer.header("Location") is None
-
-
 @pytest.mark.checklist("G3", "G8")
 def test_client_credentials_renewed_after_401(send: Send, provider: RunningProvider) -> None:
     client = _client(provider, "service", auth_method=ClientAuthMethod.CLIENT_SECRET_POST)
@@ -341,18 +268,6 @@ def test_client_credentials_with_basic(send: Send, provider: RunningProvider) ->
     token = drive(token_flow(build_client_credentials_request(client)), send)
     # No scope asked for: the client's default (RFC 6749 §3.3), and the response says which.
     assert token.scope == ("read", "write")
-
-
-def test_a_grant_the_client_may_not_use_is_unauthorized_client(
-    send: Send, provider: RunningProvider
-) -> None:
-    user = provider.clients["user"]
-    request = build_password_request(
-        _client(provider, "service"), user["username"], user["password"]
-    )
-    with pytest.raises(UnauthorizedClientError) as caught:
-        drive(token_flow(request), send)
-    assert caught.value.status == 400
 
 
 @pytest.mark.checklist("G1", "G4")
@@ -396,39 +311,6 @@ def test_refresh_with_a_narrower_scope(send: Send, provider: RunningProvider) ->
         token_flow(build_refresh_request(client, token.refresh_token, scope="read")), send
     )
     assert narrower.scope == ("read",)
-
-
-@pytest.mark.checklist("G3")
-def test_refresh_after_401_for_an_expired_access_token(
-    send: Send, provider: RunningProvider
-) -> None:
-    client = _client(provider, "confidential")
-    token = code_token(send, client)
-    # Expired on the server only: oauthcore still thinks it valid and sends it, gets 401
-    # with error="invalid_token", refreshes once and replays once.
-    expire = Request.build(
-        "POST",
-        provider.endpoints["test_expire"],
-        headers={"Content-Type": "application/x-www-form-urlencoded"},
-        body=f"token={token.access_token}",
-    )
-    assert json_object(send(expire)) == {"expired": 1}
-    outcome = me(send, provider, token, client)
-    assert outcome.renewed
-    assert outcome.response.status == 200
-    assert outcome.token.access_token != token.access_token
-    assert outcome.token.refresh_token != token.refresh_token  # rotated
-
-
-@pytest.mark.checklist("E9")
-def test_bearer_in_the_header(send: Send, provider: RunningProvider) -> None:
-    client = _client(provider, "password")
-    token = _password_token(send, provider)
-    for method in ("GET", "POST"):
-        request = Request(method=method, url=provider.endpoints["resource"])
-        outcome = drive(authorized_request_flow(request, token, client), send)
-        assert outcome.response.status == 200
-        assert json_object(outcome.response)["method"] == method
 
 
 @pytest.mark.checklist("E9")
@@ -475,20 +357,6 @@ def test_authlib_insufficient_scope_has_no_challenge(send: Send, provider: Runni
     assert not outcome.renewed  # never refreshed for a scope problem (RFC 6750 §3.1)
     assert json_object(outcome.response)["error"] == "insufficient_scope"
     assert outcome.response.header("WWW-Authenticate") is None
-
-
-def test_an_unknown_token_gets_an_invalid_token_challenge(
-    send: Send, provider: RunningProvider
-) -> None:
-    answer = bare_me(send, provider, "not-a-token")
-    assert answer.status == 401
-    (challenge,) = parse_www_authenticate(answer.header("WWW-Authenticate") or "")
-    assert challenge.error == "invalid_token"
-
-
-def test_invalid_scope(send: Send, provider: RunningProvider) -> None:
-    with pytest.raises(InvalidScopeError):
-        _password_token(send, provider, scope="admin")
 
 
 def test_authlib_answers_a_wrong_password_with_invalid_request(
